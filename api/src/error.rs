@@ -1,0 +1,233 @@
+//! The error half of the wire contract: every code the API answers, its status, whether Stack
+//! Auth's SDK knows it, and how an [`ApiError`] becomes a response.
+//!
+//! This is the only place that knows statuses, codes and the known-error headers. The server maps
+//! its service errors into [`ApiError`] once; extractor failures arrive through
+//! `From<HttpError>` and the extractors in [`crate::extract`].
+
+use dropshot::{ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse};
+use http::{header, HeaderValue, Response, StatusCode};
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Header that tells Stack Auth's SDK which known error a response carries.
+pub const KNOWN_ERROR_HEADER: &str = "x-stack-known-error";
+/// The same, under the newer SDK's prefix.
+pub const KNOWN_ERROR_HEADER_HEXCLAVE: &str = "x-hexclave-known-error";
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:ident, $known:literal), )*) => {
+        /// Every error code the API answers.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// All codes, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as it appears in the body's `code` field.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status the code is answered with.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// Whether Stack Auth's SDK knows the code, so that the response carries the
+            /// known-error headers (the SDK rejects unknown codes in that header).
+            pub fn is_known_to_sdk(self) -> bool {
+                match self { $(ErrorCode::$variant => $known,)* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Invalid input: a bad field, an unknown field, a value of the wrong type.
+    SchemaError = ("SCHEMA_ERROR", BAD_REQUEST, true),
+    /// The body is not JSON.
+    BodyParsingError = ("BODY_PARSING_ERROR", BAD_REQUEST, true),
+    /// The body is larger than the server accepts.
+    RequestBodyTooLarge = ("REQUEST_BODY_TOO_LARGE", PAYLOAD_TOO_LARGE, false),
+    ProjectKeyWithoutAccessType = ("PROJECT_KEY_WITHOUT_ACCESS_TYPE", BAD_REQUEST, true),
+    AccessTypeRequired = ("ACCESS_TYPE_REQUIRED", BAD_REQUEST, true),
+    InvalidAccessType = ("INVALID_ACCESS_TYPE", BAD_REQUEST, true),
+    AccessTypeWithoutProjectId = ("ACCESS_TYPE_WITHOUT_PROJECT_ID", BAD_REQUEST, true),
+    InsufficientAccessType = ("INSUFFICIENT_ACCESS_TYPE", UNAUTHORIZED, true),
+    UnparsableAccessToken = ("UNPARSABLE_ACCESS_TOKEN", UNAUTHORIZED, true),
+    AccessTokenExpired = ("ACCESS_TOKEN_EXPIRED", UNAUTHORIZED, true),
+    InvalidProjectForAccessToken = ("INVALID_PROJECT_FOR_ACCESS_TOKEN", UNAUTHORIZED, true),
+    CurrentProjectNotFound = ("CURRENT_PROJECT_NOT_FOUND", BAD_REQUEST, true),
+    PublishableClientKeyRequiredForProject =
+        ("PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", UNAUTHORIZED, true),
+    InvalidPublishableClientKey = ("INVALID_PUBLISHABLE_CLIENT_KEY", UNAUTHORIZED, true),
+    ServerAuthenticationRequired = ("SERVER_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true),
+    InvalidSecretServerKey = ("INVALID_SECRET_SERVER_KEY", UNAUTHORIZED, true),
+    AdminAuthenticationRequired = ("ADMIN_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true),
+    InvalidSuperSecretAdminKey = ("INVALID_SUPER_SECRET_ADMIN_KEY", UNAUTHORIZED, true),
+    CannotGetOwnUserWithoutUser = ("CANNOT_GET_OWN_USER_WITHOUT_USER", BAD_REQUEST, true),
+    UserIdDoesNotExist = ("USER_ID_DOES_NOT_EXIST", BAD_REQUEST, true),
+    UserNotFound = ("USER_NOT_FOUND", NOT_FOUND, true),
+    ContactChannelAlreadyUsedForAuthBySomeoneElse =
+        ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE", CONFLICT, true),
+    /// Our code: Stack Auth answers plain text here.
+    ContactChannelNotFound = ("CONTACT_CHANNEL_NOT_FOUND", NOT_FOUND, false),
+    /// Our code: Stack Auth answers plain text here.
+    ContactChannelAlreadyExists = ("CONTACT_CHANNEL_ALREADY_EXISTS", CONFLICT, false),
+    /// Our code: Stack Auth answers plain text here.
+    ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false),
+    /// Something failed inside the server; no input is meant to produce it.
+    InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
+}
+
+/// An error as the API answers it: a code, a message and optional details.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiError {
+    /// What went wrong, which also fixes the status.
+    pub code: ErrorCode,
+    /// The human message (`error` in the body).
+    pub message: String,
+    /// The `details` object, for codes that have one.
+    pub details: Option<Map<String, Value>>,
+}
+
+impl ApiError {
+    /// An error without details.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError { code, message: message.into(), details: None }
+    }
+
+    /// An error with a details object.
+    pub fn with_details(code: ErrorCode, message: impl Into<String>, details: Value) -> Self {
+        let details = match details {
+            Value::Object(map) => Some(map),
+            _ => None,
+        };
+        ApiError { code, message: message.into(), details }
+    }
+
+    /// Invalid input; `message` names the field and why.
+    pub fn schema(message: impl Into<String>) -> Self {
+        let message = message.into();
+        let details = serde_json::json!({ "message": message });
+        Self::with_details(ErrorCode::SchemaError, format!("Request validation failed: {message}"), details)
+    }
+
+    /// Malformed JSON.
+    pub fn body_parsing(message: impl Into<String>) -> Self {
+        let message = message.into();
+        let details = serde_json::json!({ "message": message });
+        Self::with_details(ErrorCode::BodyParsingError, format!("Could not parse the request body: {message}"), details)
+    }
+
+    /// The wire body.
+    pub fn body(&self) -> crate::types::Error {
+        crate::types::Error {
+            code: self.code.as_str().to_owned(),
+            error: self.message.clone(),
+            details: self.details.clone(),
+        }
+    }
+
+    /// The full response: status, JSON body and, for codes the SDK knows, the known-error headers.
+    pub fn to_response(&self) -> Response<Body> {
+        let body = serde_json::to_vec(&self.body()).expect("an error body always serializes");
+        let mut builder = Response::builder()
+            .status(self.code.status())
+            .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        if self.code.is_known_to_sdk() {
+            let code = HeaderValue::from_static(self.code.as_str());
+            builder = builder
+                .header(KNOWN_ERROR_HEADER, code.clone())
+                .header(KNOWN_ERROR_HEADER_HEXCLAVE, code);
+        }
+        builder.body(body.into()).expect("status and headers are valid")
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// Errors dropshot raises itself before a handler runs (a path that does not parse, a query
+/// string of the wrong shape) are invalid input.
+impl From<HttpError> for ApiError {
+    fn from(e: HttpError) -> Self {
+        if e.status_code.as_status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError::new(ErrorCode::RequestBodyTooLarge, e.external_message);
+        }
+        if e.status_code.is_server_error() {
+            return ApiError::new(ErrorCode::InternalError, "internal error");
+        }
+        ApiError::schema(e.external_message)
+    }
+}
+
+// The spec documents the error body through this type; responses are built by `to_response`.
+impl Serialize for ApiError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.body().serialize(serializer)
+    }
+}
+
+impl JsonSchema for ApiError {
+    fn schema_name() -> String {
+        crate::types::Error::schema_name()
+    }
+    fn json_schema(gen: &mut schemars::gen::SchemaGenerator) -> schemars::schema::Schema {
+        crate::types::Error::json_schema(gen)
+    }
+}
+
+impl dropshot::HttpResponseError for ApiError {
+    fn status_code(&self) -> ErrorStatusCode {
+        ErrorStatusCode::try_from(self.code.status()).expect("every error code has an error status")
+    }
+}
+
+/// What every operation returns: its success response, or an [`ApiError`].
+///
+/// Dropshot builds error responses from a serializable body alone, with no way to add headers,
+/// and Stack Auth's SDK needs `x-stack-known-error`. So operations answer errors through this
+/// success-side wrapper, which writes the full response; `ApiError` stays the operation's error
+/// type so the spec documents the error body.
+pub struct Reply<R>(pub Result<R, ApiError>);
+
+/// The return type of every operation.
+pub type ApiResult<R> = Result<Reply<R>, ApiError>;
+
+impl<R: HttpResponse> HttpResponse for Reply<R> {
+    fn to_result(self) -> Result<Response<Body>, HttpError> {
+        match self.0 {
+            Ok(response) => response.to_result(),
+            Err(error) => Ok(error.to_response()),
+        }
+    }
+
+    fn response_metadata() -> ApiEndpointResponse {
+        R::response_metadata()
+    }
+
+    fn status_code(&self) -> StatusCode {
+        match &self.0 {
+            Ok(response) => response.status_code(),
+            Err(error) => error.code.status(),
+        }
+    }
+}
+
+impl<R> From<Result<R, ApiError>> for Reply<R> {
+    fn from(result: Result<R, ApiError>) -> Self {
+        Reply(result)
+    }
+}

@@ -1,0 +1,248 @@
+//! The contact-channel API as a dropshot trait: the Rust face of `openapi/contact-channels.json`.
+//!
+//! This crate holds the trait, its wire types and the error contract, and nothing of the
+//! server: the server implements [`ContactChannelsApi`], and [`openapi_document`] renders the
+//! spec from [`contact_channels_api_mod::stub_api_description`] without running anything. The
+//! committed spec is the source of truth; `cargo xtask check` (and a test) fail when this
+//! rendering differs from it.
+//!
+//! Operation names are the spec's `operationId`s, type names its schema names, field names its
+//! property names.
+
+pub mod error;
+pub mod extract;
+pub mod types;
+
+pub use error::{ApiError, ApiResult, ErrorCode, Reply};
+pub use extract::{Checked, JsonBody};
+
+use dropshot::{
+    HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext,
+};
+use serde_json::{json, Map, Value};
+use types::*;
+
+/// The contact-channel resource of Stack Auth, with the identity operations needed to use it.
+///
+/// Every operation authenticates with Stack Auth's request headers (see the spec's security
+/// schemes) and answers errors as [`types::Error`].
+#[dropshot::api_description]
+pub trait ContactChannelsApi {
+    /// Shared state of the implementation.
+    type Context;
+
+    /// List contact channels
+    ///
+    /// Lists the contact channels of one user (`user_id`, or `me`), oldest first. Server and
+    /// admin callers may omit `user_id` to list the whole project, paginated.
+    #[endpoint { method = GET, path = "/api/v1/contact-channels", tags = ["contact-channels"] }]
+    async fn list_contact_channels(
+        rqctx: RequestContext<Self::Context>,
+        query: Checked<Query<ContactChannelListQuery>>,
+    ) -> ApiResult<HttpResponseOk<ContactChannelList>>;
+
+    /// Create a contact channel
+    #[endpoint { method = POST, path = "/api/v1/contact-channels", tags = ["contact-channels"] }]
+    async fn create_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<ContactChannelCreate>,
+    ) -> ApiResult<HttpResponseCreated<ContactChannel>>;
+
+    /// Get a contact channel
+    #[endpoint {
+        method = GET,
+        path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
+        tags = ["contact-channels"],
+    }]
+    async fn get_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+    ) -> ApiResult<HttpResponseOk<ContactChannel>>;
+
+    /// Update a contact channel
+    #[endpoint {
+        method = PATCH,
+        path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
+        tags = ["contact-channels"],
+    }]
+    async fn update_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+        body: JsonBody<ContactChannelUpdate>,
+    ) -> ApiResult<HttpResponseOk<ContactChannel>>;
+
+    /// Delete a contact channel
+    #[endpoint {
+        method = DELETE,
+        path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
+        tags = ["contact-channels"],
+    }]
+    async fn delete_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+    ) -> ApiResult<HttpResponseOk<Success>>;
+
+    /// Create a user
+    ///
+    /// Server or admin access.
+    #[endpoint { method = POST, path = "/api/v1/users", tags = ["users"] }]
+    async fn create_user(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<UserCreate>,
+    ) -> ApiResult<HttpResponseCreated<User>>;
+
+    /// Get a user
+    ///
+    /// Client callers may only read themselves (`me`).
+    #[endpoint { method = GET, path = "/api/v1/users/{user_id}", tags = ["users"] }]
+    async fn get_user(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<UserPath>>,
+    ) -> ApiResult<HttpResponseOk<User>>;
+
+    /// Delete a user
+    ///
+    /// Server or admin access. Deletes the user's contact channels too.
+    #[endpoint { method = DELETE, path = "/api/v1/users/{user_id}", tags = ["users"] }]
+    async fn delete_user(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<UserPath>>,
+    ) -> ApiResult<HttpResponseOk<Success>>;
+
+    /// Create a session
+    ///
+    /// Server or admin access: signs a user in and mints an access token and a refresh token.
+    #[endpoint { method = POST, path = "/api/v1/auth/sessions", tags = ["sessions"] }]
+    async fn create_session(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<SessionCreate>,
+    ) -> ApiResult<HttpResponseOk<Session>>;
+}
+
+/// Title of the spec.
+pub const TITLE: &str = "Contact channels";
+/// `info.version` of the spec; the generated client sends it as `api-version`.
+pub const VERSION: semver::Version = semver::Version::new(1, 0, 0);
+
+/// Header prefixes the server accepts; the spec documents the first.
+pub const HEADER_PREFIXES: [&str; 2] = ["x-stack-", "x-hexclave-"];
+
+const DESCRIPTION: &str = "\
+Stack Auth's contact-channel API (a user's email addresses), wire-compatible with Stack Auth.
+
+Every request names its project and access type in headers: `x-stack-project-id`, \
+`x-stack-access-type` (`client`, `server` or `admin`) and the matching key \
+(`x-stack-publishable-client-key`, `x-stack-secret-server-key` or \
+`x-stack-super-secret-admin-key`). A user's access token goes in `x-stack-access-token`; \
+`x-stack-branch-id` is optional (default `main`). Every header is also accepted with the \
+`x-hexclave-` prefix.
+
+Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with \
+the `x-stack-known-error` and `x-hexclave-known-error` response headers.";
+
+/// The error statuses each operation documents, with the codes each can carry.
+fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
+    const BAD_REQUEST: &str = "Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or \
+        invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, \
+        PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, \
+        CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST";
+    const UNAUTHORIZED: &str = "Missing or wrong key, or a bad access token \
+        (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, \
+        *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE)";
+    const FORBIDDEN: &str = "A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER)";
+    const CHANNEL_NOT_FOUND: &str = "No such contact channel (CONTACT_CHANNEL_NOT_FOUND)";
+    const CONFLICT: &str = "The user already has this value (CONTACT_CHANNEL_ALREADY_EXISTS), or \
+        another channel already uses it for auth \
+        (CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE)";
+    const TOO_LARGE: &str = "The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE)";
+    let mut statuses = vec![(400, BAD_REQUEST), (401, UNAUTHORIZED)];
+    match operation_id {
+        "list_contact_channels" => statuses.push((403, FORBIDDEN)),
+        "get_contact_channel" | "delete_contact_channel" => {
+            statuses.extend([(403, FORBIDDEN), (404, CHANNEL_NOT_FOUND)])
+        }
+        "create_contact_channel" => {
+            statuses.extend([(403, FORBIDDEN), (409, CONFLICT), (413, TOO_LARGE)])
+        }
+        "update_contact_channel" => statuses.extend([
+            (403, FORBIDDEN),
+            (404, CHANNEL_NOT_FOUND),
+            (409, CONFLICT),
+            (413, TOO_LARGE),
+        ]),
+        "get_user" => statuses.extend([
+            (403, FORBIDDEN),
+            (404, "No such user (USER_NOT_FOUND)"),
+        ]),
+        "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
+        "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
+        _ => {}
+    }
+    statuses
+}
+
+/// The spec as the server implements it: dropshot's rendering of the trait, plus what dropshot
+/// cannot express (the auth headers as security schemes, and each operation's error statuses).
+pub fn openapi_document() -> Value {
+    let description = contact_channels_api_mod::stub_api_description()
+        .expect("the API description is valid");
+    let mut definition = description.openapi(TITLE, VERSION);
+    definition.description(DESCRIPTION);
+    let mut doc = definition.json().expect("the spec serializes");
+
+    let header_scheme = |name: &str, what: &str| {
+        json!({ "type": "apiKey", "in": "header", "name": format!("x-stack-{name}"), "description": what })
+    };
+    doc["components"]["securitySchemes"] = json!({
+        "project_id": header_scheme("project-id", "The project's id."),
+        "access_type": header_scheme("access-type", "`client`, `server` or `admin`."),
+        "publishable_client_key": header_scheme("publishable-client-key", "Key for `client` access."),
+        "secret_server_key": header_scheme("secret-server-key", "Key for `server` access."),
+        "super_secret_admin_key": header_scheme("super-secret-admin-key", "Key for `admin` access."),
+        "access_token": header_scheme("access-token", "A user's access token (an ES256 JWT), with any access type."),
+    });
+    doc["security"] = json!([
+        { "project_id": [], "access_type": [], "publishable_client_key": [], "access_token": [] },
+        { "project_id": [], "access_type": [], "secret_server_key": [] },
+        { "project_id": [], "access_type": [], "super_secret_admin_key": [] },
+    ]);
+
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        for item in paths.values_mut() {
+            let Some(item) = item.as_object_mut() else { continue };
+            for operation in item.values_mut() {
+                let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+                let responses = &mut operation["responses"];
+                for (status, what) in error_statuses(&id) {
+                    responses[status.to_string()] = json!({
+                        "description": what,
+                        "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/Error" }
+                        } }
+                    });
+                }
+            }
+        }
+    }
+    canonical(doc)
+}
+
+/// The spec as committed: pretty JSON with sorted keys and a final newline.
+pub fn openapi_text() -> String {
+    let mut text = serde_json::to_string_pretty(&openapi_document()).expect("JSON serializes");
+    text.push('\n');
+    text
+}
+
+/// Sorts object keys, so the text does not depend on serde_json's `preserve_order` feature.
+fn canonical(value: Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect::<Map<_, _>>())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
+}

@@ -1,0 +1,151 @@
+//! The workspace's own tooling, callable from `cargo xtask` and from tests.
+//!
+//! - the committed spec (`openapi/contact-channels.json`) against the spec the server's API trait
+//!   renders ([`spec_drift`]);
+//! - the checked-in client (`client/src/generated.rs`) against a fresh progenitor run on the
+//!   committed spec ([`client_drift`]).
+//!
+//! Nothing here writes the committed spec: it is edited by hand, like code.
+
+use anyhow::{Context, Result};
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// Path of the committed spec, relative to the workspace root.
+pub const SPEC_PATH: &str = "openapi/contact-channels.json";
+/// Path of the generated client, relative to the workspace root.
+pub const CLIENT_PATH: &str = "client/src/generated.rs";
+
+/// The workspace root (the parent of this crate's folder).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace root")
+        .to_path_buf()
+}
+
+/// The committed spec, as text.
+pub fn committed_spec_text() -> Result<String> {
+    let path = workspace_root().join(SPEC_PATH);
+    std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The spec the server's API trait renders.
+pub fn emitted_spec_text() -> String {
+    contact_channels_api::openapi_text()
+}
+
+/// Differences between the committed spec and the emitted one, one line each, naming the
+/// operation and the JSON path; empty when they agree.
+pub fn spec_drift() -> Result<Vec<String>> {
+    let committed: Value =
+        serde_json::from_str(&committed_spec_text()?).context("the committed spec is not JSON")?;
+    let emitted: Value = serde_json::from_str(&emitted_spec_text())?;
+    let mut out = Vec::new();
+    json_diff(&committed, &emitted, &mut Vec::new(), &committed, &mut out);
+    if out.is_empty() && committed_spec_text()? != emitted_spec_text() {
+        out.push("formatting differs (the spec is pretty JSON with sorted keys and a final newline)".into());
+    }
+    Ok(out)
+}
+
+/// Walks both documents and records where they differ.
+fn json_diff(committed: &Value, emitted: &Value, path: &mut Vec<String>, root: &Value, out: &mut Vec<String>) {
+    match (committed, emitted) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (key, va) in a {
+                path.push(key.clone());
+                match b.get(key) {
+                    Some(vb) => json_diff(va, vb, path, root, out),
+                    None => out.push(format!("{}: in the committed spec only: {}", describe(path, root), short(va))),
+                }
+                path.pop();
+            }
+            for (key, vb) in b {
+                if !a.contains_key(key) {
+                    path.push(key.clone());
+                    out.push(format!("{}: emitted by the server only: {}", describe(path, root), short(vb)));
+                    path.pop();
+                }
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                path.push(i.to_string());
+                json_diff(va, vb, path, root, out);
+                path.pop();
+            }
+        }
+        (a, b) if a != b => out.push(format!(
+            "{}: committed {} but the server emits {}",
+            describe(path, root),
+            short(a),
+            short(b)
+        )),
+        _ => {}
+    }
+}
+
+/// A JSON path, prefixed with the operation it lies in (`update_contact_channel: paths/...`) or
+/// the schema it belongs to.
+fn describe(path: &[String], root: &Value) -> String {
+    let pointer = path.join("/");
+    if path.len() >= 3 && path[0] == "paths" {
+        let op = &root["paths"][&path[1]][&path[2]]["operationId"];
+        if let Some(op) = op.as_str() {
+            return format!("operation {op} ({} {}): {pointer}", path[2].to_uppercase(), path[1]);
+        }
+    }
+    if path.len() >= 3 && path[0] == "components" && path[1] == "schemas" {
+        return format!("schema {}: {pointer}", path[2]);
+    }
+    pointer
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.len() > 120 { format!("{}…", &text[..text.floor_char_boundary(117)]) } else { text }
+}
+
+/// The client source progenitor generates from the committed spec, formatted and marked.
+pub fn generated_client_source() -> Result<String> {
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_str(&committed_spec_text()?).context("the committed spec is not OpenAPI 3.0")?;
+    let mut settings = progenitor::GenerationSettings::default();
+    settings
+        .with_interface(progenitor::InterfaceStyle::Builder)
+        .with_tag(progenitor::TagStyle::Merged)
+        .with_derive("PartialEq");
+    let tokens = progenitor::Generator::new(&settings)
+        .generate_tokens(&spec)
+        .map_err(|e| anyhow::anyhow!("progenitor could not generate the client: {e}"))?;
+    let file: syn::File = syn::parse2(tokens).context("progenitor output does not parse")?;
+    let body = prettyplease::unparse(&file);
+    Ok(format!(
+        "// Generated by `cargo xtask generate` from {SPEC_PATH} with progenitor. Do not edit.\n\
+         #![cfg_attr(rustfmt, rustfmt::skip)]\n\
+         #![allow(clippy::all, missing_docs, unused_imports, unreachable_patterns)]\n\n{body}"
+    ))
+}
+
+/// Whether the checked-in client differs from a fresh generation; `Some(diff)` when it does.
+pub fn client_drift() -> Result<Option<String>> {
+    let path = workspace_root().join(CLIENT_PATH);
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    let fresh = generated_client_source()?;
+    if current == fresh {
+        return Ok(None);
+    }
+    let diff = similar::TextDiff::from_lines(&current, &fresh)
+        .unified_diff()
+        .context_radius(2)
+        .header(CLIENT_PATH, "fresh generation")
+        .to_string();
+    Ok(Some(diff))
+}
+
+/// Writes a fresh client.
+pub fn write_client() -> Result<()> {
+    let path = workspace_root().join(CLIENT_PATH);
+    std::fs::write(&path, generated_client_source()?).with_context(|| format!("writing {}", path.display()))
+}
