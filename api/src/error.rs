@@ -100,7 +100,11 @@ pub struct ApiError {
 impl ApiError {
     /// An error without details.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { code, message: message.into(), details: None }
+        ApiError {
+            code,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// An error with a details object.
@@ -109,21 +113,33 @@ impl ApiError {
             Value::Object(map) => Some(map),
             _ => None,
         };
-        ApiError { code, message: message.into(), details }
+        ApiError {
+            code,
+            message: message.into(),
+            details,
+        }
     }
 
     /// Invalid input; `message` names the field and why.
     pub fn schema(message: impl Into<String>) -> Self {
         let message = message.into();
         let details = serde_json::json!({ "message": message });
-        Self::with_details(ErrorCode::SchemaError, format!("Request validation failed: {message}"), details)
+        Self::with_details(
+            ErrorCode::SchemaError,
+            format!("Request validation failed: {message}"),
+            details,
+        )
     }
 
     /// Malformed JSON.
     pub fn body_parsing(message: impl Into<String>) -> Self {
         let message = message.into();
         let details = serde_json::json!({ "message": message });
-        Self::with_details(ErrorCode::BodyParsingError, format!("Could not parse the request body: {message}"), details)
+        Self::with_details(
+            ErrorCode::BodyParsingError,
+            format!("Could not parse the request body: {message}"),
+            details,
+        )
     }
 
     /// The wire body.
@@ -147,7 +163,9 @@ impl ApiError {
                 .header(KNOWN_ERROR_HEADER, code.clone())
                 .header(KNOWN_ERROR_HEADER_HEXCLAVE, code);
         }
-        builder.body(body.into()).expect("status and headers are valid")
+        builder
+            .body(body.into())
+            .expect("status and headers are valid")
     }
 }
 

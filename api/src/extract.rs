@@ -29,7 +29,9 @@ impl<X: SharedExtractor> SharedExtractor for Checked<X> {
     async fn from_request<Context: ServerContext>(
         rqctx: &RequestContext<Context>,
     ) -> Result<Self, dropshot::HttpError> {
-        Ok(Checked(X::from_request(rqctx).await.map_err(ApiError::from)))
+        Ok(Checked(
+            X::from_request(rqctx).await.map_err(ApiError::from),
+        ))
     }
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -80,7 +82,10 @@ where
         let parsed = match UntypedBody::from_request(rqctx, request).await {
             Ok(body) => parse_json_body(body.as_bytes()),
             // Reading can only fail on the size limit (or a client that went away).
-            Err(e) => Err(ApiError::new(crate::ErrorCode::RequestBodyTooLarge, e.external_message)),
+            Err(e) => Err(ApiError::new(
+                crate::ErrorCode::RequestBodyTooLarge,
+                e.external_message,
+            )),
         };
         Ok(JsonBody(parsed))
     }
@@ -113,7 +118,11 @@ mod tests {
         assert_eq!(unknown.code, ErrorCode::SchemaError);
         assert!(unknown.message.contains("colour"), "{}", unknown.message);
         let wrong_type = reject(r#"{"is_primary": "yes"}"#);
-        assert!(wrong_type.message.contains("body.is_primary"), "{}", wrong_type.message);
+        assert!(
+            wrong_type.message.contains("body.is_primary"),
+            "{}",
+            wrong_type.message
+        );
         assert_eq!(reject(r#"{"type": "phone"}"#).code, ErrorCode::SchemaError);
     }
 

@@ -16,9 +16,7 @@ pub mod types;
 pub use error::{ApiError, ApiResult, ErrorCode, Reply};
 pub use extract::{Checked, JsonBody};
 
-use dropshot::{
-    HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext,
-};
+use dropshot::{HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
 use serde_json::{json, Map, Value};
 use types::*;
 
@@ -170,10 +168,7 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
             (409, CONFLICT),
             (413, TOO_LARGE),
         ]),
-        "get_user" => statuses.extend([
-            (403, FORBIDDEN),
-            (404, "No such user (USER_NOT_FOUND)"),
-        ]),
+        "get_user" => statuses.extend([(403, FORBIDDEN), (404, "No such user (USER_NOT_FOUND)")]),
         "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
         "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
         _ => {}
@@ -184,15 +179,13 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
 /// The spec as the server implements it: dropshot's rendering of the trait, plus what dropshot
 /// cannot express (the auth headers as security schemes, and each operation's error statuses).
 pub fn openapi_document() -> Value {
-    let description = contact_channels_api_mod::stub_api_description()
-        .expect("the API description is valid");
+    let description =
+        contact_channels_api_mod::stub_api_description().expect("the API description is valid");
     let mut definition = description.openapi(TITLE, VERSION);
     definition.description(DESCRIPTION);
     let mut doc = definition.json().expect("the spec serializes");
 
-    let header_scheme = |name: &str, what: &str| {
-        json!({ "type": "apiKey", "in": "header", "name": format!("x-stack-{name}"), "description": what })
-    };
+    let header_scheme = |name: &str, what: &str| json!({ "type": "apiKey", "in": "header", "name": format!("x-stack-{name}"), "description": what });
     doc["components"]["securitySchemes"] = json!({
         "project_id": header_scheme("project-id", "The project's id."),
         "access_type": header_scheme("access-type", "`client`, `server` or `admin`."),
@@ -209,9 +202,14 @@ pub fn openapi_document() -> Value {
 
     if let Some(paths) = doc["paths"].as_object_mut() {
         for item in paths.values_mut() {
-            let Some(item) = item.as_object_mut() else { continue };
+            let Some(item) = item.as_object_mut() else {
+                continue;
+            };
             for operation in item.values_mut() {
-                let id = operation["operationId"].as_str().unwrap_or_default().to_owned();
+                let id = operation["operationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
                 let responses = &mut operation["responses"];
                 for (status, what) in error_statuses(&id) {
                     responses[status.to_string()] = json!({
@@ -240,7 +238,12 @@ fn canonical(value: Value) -> Value {
         Value::Object(map) => {
             let mut entries: Vec<(String, Value)> = map.into_iter().collect();
             entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect::<Map<_, _>>())
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonical(v)))
+                    .collect::<Map<_, _>>(),
+            )
         }
         Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
         other => other,

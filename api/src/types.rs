@@ -50,7 +50,9 @@ mod example {
         string_with_example(VALUE)
     }
     pub fn contact_channel_type(gen: &mut SchemaGenerator) -> Schema {
-        let mut schema = gen.subschema_for::<super::ContactChannelType>().into_object();
+        let mut schema = gen
+            .subschema_for::<super::ContactChannelType>()
+            .into_object();
         // A `$ref` cannot carry siblings in OpenAPI 3.0, so wrap it.
         let mut wrapped = SchemaObject::default();
         wrapped.subschemas().all_of = Some(vec![std::mem::take(&mut schema).into()]);

@@ -4,8 +4,8 @@
 //! edited by hand (`cargo xtask generate` rewrites it, `cargo xtask check` proves it fresh).
 //! [`config`] adds what the spec cannot carry: Stack Auth's authentication headers.
 
-mod generated;
 pub mod config;
+mod generated;
 
 pub use config::{AccessType, ClientConfig};
 pub use generated::*;

@@ -1,1 +1,152 @@
-fn main() {}
+//! `contact-channels`: run the server, manage projects.
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use contact_channels_server::server::{self, ServerConfig};
+use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
+use dropshot::ConfigLoggingLevel;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(version, about = "Stack Auth-compatible contact-channel API server")]
+struct Cli {
+    /// SQLite database file (created if missing), or `:memory:`.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_DATABASE",
+        default_value = "contact-channels.db"
+    )]
+    database: String,
+    /// Log level; `info` also logs every request, which costs throughput.
+    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
+    log_level: LogLevel,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API. On an empty database, first creates a development project and prints its
+    /// id and keys as `STACK_...=` lines.
+    Serve {
+        /// Address and port to listen on.
+        #[arg(long, env = "CONTACT_CHANNELS_BIND", default_value = "127.0.0.1:8102")]
+        bind: SocketAddr,
+    },
+    /// Manage projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Create a project and print its id and keys (shown only this once).
+    Create {
+        /// The project's name.
+        #[arg(long)]
+        display_name: String,
+        /// Trust http://localhost callback URLs.
+        #[arg(long)]
+        allow_localhost: bool,
+    },
+    /// List the projects.
+    List,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogLevel {
+    Trace,
+    Debug,
+    Info,
+    Warn,
+    Error,
+}
+
+impl LogLevel {
+    fn dropshot(self) -> ConfigLoggingLevel {
+        match self {
+            LogLevel::Trace => ConfigLoggingLevel::Trace,
+            LogLevel::Debug => ConfigLoggingLevel::Debug,
+            LogLevel::Info => ConfigLoggingLevel::Info,
+            LogLevel::Warn => ConfigLoggingLevel::Warn,
+            LogLevel::Error => ConfigLoggingLevel::Error,
+        }
+    }
+
+    fn tracing(self) -> tracing::Level {
+        match self {
+            LogLevel::Trace => tracing::Level::TRACE,
+            LogLevel::Debug => tracing::Level::DEBUG,
+            LogLevel::Info => tracing::Level::INFO,
+            LogLevel::Warn => tracing::Level::WARN,
+            LogLevel::Error => tracing::Level::ERROR,
+        }
+    }
+}
+
+fn print_keys(keys: &ProjectKeys) {
+    println!("STACK_PROJECT_ID={}", keys.project_id);
+    println!(
+        "STACK_PUBLISHABLE_CLIENT_KEY={}",
+        keys.publishable_client_key
+    );
+    println!("STACK_SECRET_SERVER_KEY={}", keys.secret_server_key);
+    println!(
+        "STACK_SUPER_SECRET_ADMIN_KEY={}",
+        keys.super_secret_admin_key
+    );
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(cli.log_level.tracing())
+        .init();
+    let store = server::open_store(&cli.database).await?;
+    match cli.command {
+        Command::Serve { bind } => {
+            let config = ServerConfig {
+                bind,
+                database: cli.database.clone(),
+                log_level: cli.log_level.dropshot(),
+                service: ServiceConfig {
+                    issuer_base_url: format!("http://{bind}"),
+                    ..ServiceConfig::default()
+                },
+            };
+            let running = server::start(config, store).await?;
+            if let Some(keys) = server::ensure_development_project(&running.service).await? {
+                eprintln!("Created a development project; its keys are shown only now:");
+                print_keys(&keys);
+            }
+            eprintln!("contact-channels listening on {}", running.url());
+            tokio::signal::ctrl_c()
+                .await
+                .context("waiting for Ctrl-C")?;
+            eprintln!("shutting down: finishing requests in flight");
+            running.close().await?;
+            Ok(())
+        }
+        Command::Project(ProjectCommand::Create {
+            display_name,
+            allow_localhost,
+        }) => {
+            let service = Service::new(store, Arc::new(SystemClock), ServiceConfig::default());
+            let keys = service
+                .create_project(&display_name, allow_localhost)
+                .await?;
+            print_keys(&keys);
+            Ok(())
+        }
+        Command::Project(ProjectCommand::List) => {
+            for project in store.list_projects().await? {
+                println!("{}\t{}", project.id, project.display_name);
+            }
+            Ok(())
+        }
+    }
+}

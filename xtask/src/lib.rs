@@ -44,27 +44,44 @@ pub fn spec_drift() -> Result<Vec<String>> {
     let mut out = Vec::new();
     json_diff(&committed, &emitted, &mut Vec::new(), &committed, &mut out);
     if out.is_empty() && committed_spec_text()? != emitted_spec_text() {
-        out.push("formatting differs (the spec is pretty JSON with sorted keys and a final newline)".into());
+        out.push(
+            "formatting differs (the spec is pretty JSON with sorted keys and a final newline)"
+                .into(),
+        );
     }
     Ok(out)
 }
 
 /// Walks both documents and records where they differ.
-fn json_diff(committed: &Value, emitted: &Value, path: &mut Vec<String>, root: &Value, out: &mut Vec<String>) {
+fn json_diff(
+    committed: &Value,
+    emitted: &Value,
+    path: &mut Vec<String>,
+    root: &Value,
+    out: &mut Vec<String>,
+) {
     match (committed, emitted) {
         (Value::Object(a), Value::Object(b)) => {
             for (key, va) in a {
                 path.push(key.clone());
                 match b.get(key) {
                     Some(vb) => json_diff(va, vb, path, root, out),
-                    None => out.push(format!("{}: in the committed spec only: {}", describe(path, root), short(va))),
+                    None => out.push(format!(
+                        "{}: in the committed spec only: {}",
+                        describe(path, root),
+                        short(va)
+                    )),
                 }
                 path.pop();
             }
             for (key, vb) in b {
                 if !a.contains_key(key) {
                     path.push(key.clone());
-                    out.push(format!("{}: emitted by the server only: {}", describe(path, root), short(vb)));
+                    out.push(format!(
+                        "{}: emitted by the server only: {}",
+                        describe(path, root),
+                        short(vb)
+                    ));
                     path.pop();
                 }
             }
@@ -93,7 +110,11 @@ fn describe(path: &[String], root: &Value) -> String {
     if path.len() >= 3 && path[0] == "paths" {
         let op = &root["paths"][&path[1]][&path[2]]["operationId"];
         if let Some(op) = op.as_str() {
-            return format!("operation {op} ({} {}): {pointer}", path[2].to_uppercase(), path[1]);
+            return format!(
+                "operation {op} ({} {}): {pointer}",
+                path[2].to_uppercase(),
+                path[1]
+            );
         }
     }
     if path.len() >= 3 && path[0] == "components" && path[1] == "schemas" {
@@ -104,13 +125,17 @@ fn describe(path: &[String], root: &Value) -> String {
 
 fn short(value: &Value) -> String {
     let text = value.to_string();
-    if text.len() > 120 { format!("{}…", &text[..text.floor_char_boundary(117)]) } else { text }
+    if text.chars().count() > 120 {
+        format!("{}…", text.chars().take(117).collect::<String>())
+    } else {
+        text
+    }
 }
 
 /// The client source progenitor generates from the committed spec, formatted and marked.
 pub fn generated_client_source() -> Result<String> {
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_str(&committed_spec_text()?).context("the committed spec is not OpenAPI 3.0")?;
+    let spec: openapiv3::OpenAPI = serde_json::from_str(&committed_spec_text()?)
+        .context("the committed spec is not OpenAPI 3.0")?;
     let mut settings = progenitor::GenerationSettings::default();
     settings
         .with_interface(progenitor::InterfaceStyle::Builder)
@@ -147,5 +172,6 @@ pub fn client_drift() -> Result<Option<String>> {
 /// Writes a fresh client.
 pub fn write_client() -> Result<()> {
     let path = workspace_root().join(CLIENT_PATH);
-    std::fs::write(&path, generated_client_source()?).with_context(|| format!("writing {}", path.display()))
+    std::fs::write(&path, generated_client_source()?)
+        .with_context(|| format!("writing {}", path.display()))
 }

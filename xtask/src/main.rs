@@ -43,7 +43,10 @@ fn check() -> Result<ExitCode> {
         println!("ok: the server implements {} exactly", xtask::SPEC_PATH);
     } else {
         ok = false;
-        eprintln!("error: the server's spec differs from {}:", xtask::SPEC_PATH);
+        eprintln!(
+            "error: the server's spec differs from {}:",
+            xtask::SPEC_PATH
+        );
         for line in &drift {
             eprintln!("  - {line}");
         }
@@ -61,5 +64,9 @@ fn check() -> Result<ExitCode> {
             eprintln!("Run `cargo xtask generate` and commit the result.");
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

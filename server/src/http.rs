@@ -1,0 +1,365 @@
+//! The HTTP adapter: dropshot handlers that read the request, call one service operation and
+//! map the answer to wire types. The only place where service errors become API errors.
+
+use crate::service::{
+    Access, CreateChannel, ListChannels, RequestHeaders, Service, ServiceError, UpdateChannel,
+};
+use crate::store::{ChannelRecord, UserRecord};
+use contact_channels_api::types::*;
+use contact_channels_api::{
+    ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
+};
+use dropshot::{HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use serde_json::json;
+use std::sync::Arc;
+
+/// The implementation of [`ContactChannelsApi`]; its context is the [`Service`].
+pub enum ServerImpl {}
+
+impl From<ChannelRecord> for ContactChannel {
+    fn from(c: ChannelRecord) -> Self {
+        ContactChannel {
+            user_id: c.user_id.to_string(),
+            id: c.id.to_string(),
+            value: c.value,
+            type_: ContactChannelType::Email,
+            used_for_auth: c.used_for_auth,
+            is_verified: c.is_verified,
+            is_primary: c.is_primary,
+        }
+    }
+}
+
+impl From<UserRecord> for User {
+    fn from(u: UserRecord) -> Self {
+        User {
+            id: u.id.to_string(),
+            display_name: u.display_name,
+            primary_email: u.primary_email,
+            primary_email_verified: u.primary_email_verified,
+            signed_up_at_millis: u.signed_up_at_millis,
+        }
+    }
+}
+
+fn success() -> Success {
+    Success { success: true }
+}
+
+/// Maps every service error to its code, message and details; the only such mapping.
+fn api_error(e: ServiceError) -> ApiError {
+    use ErrorCode as C;
+    use ServiceError as E;
+    let with = ApiError::with_details;
+    match e {
+        E::InvalidInput(message) => ApiError::schema(message),
+        E::ProjectKeyWithoutAccessType => ApiError::new(
+            C::ProjectKeyWithoutAccessType,
+            "A project key was sent without the x-stack-access-type header.",
+        ),
+        E::AccessTypeRequired => ApiError::new(
+            C::AccessTypeRequired,
+            "You must specify an access level for this Stack project. Make sure project API keys \
+             are provided (eg. x-stack-publishable-client-key) and you set the \
+             x-stack-access-type header to 'client', 'server', or 'admin'.",
+        ),
+        E::InvalidAccessType(access_type) => with(
+            C::InvalidAccessType,
+            format!("The x-stack-access-type header must be 'client', 'server', or 'admin', but was '{access_type}'."),
+            json!({ "accessType": access_type }),
+        ),
+        E::AccessTypeWithoutProjectId(access) => with(
+            C::AccessTypeWithoutProjectId,
+            format!("The x-stack-access-type header was '{}', but the x-stack-project-id header was not provided.", access.as_str()),
+            json!({ "request_type": access.as_str() }),
+        ),
+        E::InsufficientAccessType { actual, allowed } => {
+            let names: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
+            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
+            with(
+                C::InsufficientAccessType,
+                format!(
+                    "The x-stack-access-type header must be {}, but was '{}'.",
+                    quoted.join(" or "),
+                    actual.as_str()
+                ),
+                json!({ "actual_access_type": actual.as_str(), "allowed_access_types": names }),
+            )
+        }
+        E::UnparsableAccessToken => ApiError::new(C::UnparsableAccessToken, "Access token is not valid JWT."),
+        E::AccessTokenExpired => ApiError::new(C::AccessTokenExpired, "Access token has expired. Please refresh it and try again."),
+        E::InvalidProjectForAccessToken { expected, actual } => with(
+            C::InvalidProjectForAccessToken,
+            format!("Access token not valid for this project. Expected project ID {expected:?}, but the token is for project ID {actual:?}."),
+            json!({ "expected_project_id": expected, "actual_project_id": actual }),
+        ),
+        E::CurrentProjectNotFound(project_id) => with(
+            C::CurrentProjectNotFound,
+            format!("The current project with ID {project_id} was not found."),
+            json!({ "project_id": project_id }),
+        ),
+        E::KeyRequired(Access::Client, project_id) => with(
+            C::PublishableClientKeyRequiredForProject,
+            format!("Publishable client key must be provided for project {project_id}."),
+            json!({ "project_id": project_id }),
+        ),
+        E::KeyRequired(Access::Server, _) => ApiError::new(
+            C::ServerAuthenticationRequired,
+            "The secret server key must be provided.",
+        ),
+        E::KeyRequired(Access::Admin, _) => ApiError::new(
+            C::AdminAuthenticationRequired,
+            "The super secret admin key must be provided.",
+        ),
+        E::InvalidKey(access, project_id) => {
+            let (code, what) = match access {
+                Access::Client => (C::InvalidPublishableClientKey, "publishable client key"),
+                Access::Server => (C::InvalidSecretServerKey, "secret server key"),
+                Access::Admin => (C::InvalidSuperSecretAdminKey, "super secret admin key"),
+            };
+            with(
+                code,
+                format!("The {what} is not valid for the project {project_id:?}."),
+                json!({ "project_id": project_id }),
+            )
+        }
+        E::CannotGetOwnUserWithoutUser => ApiError::new(
+            C::CannotGetOwnUserWithoutUser,
+            "You have specified 'me' as a userId, but did not provide authentication for a user.",
+        ),
+        E::ClientCannotAccessOtherUser => ApiError::new(
+            C::ClientCannotAccessOtherUser,
+            "Client access can only act on the user of its access token.",
+        ),
+        E::UserIdDoesNotExist(user_id) => with(
+            C::UserIdDoesNotExist,
+            format!("The given user with the ID {user_id} does not exist."),
+            json!({ "user_id": user_id }),
+        ),
+        E::UserNotFound(_) => ApiError::new(C::UserNotFound, "User not found."),
+        E::ContactChannelNotFound => ApiError::new(C::ContactChannelNotFound, "Contact channel not found."),
+        E::ContactChannelAlreadyExists => ApiError::new(
+            C::ContactChannelAlreadyExists,
+            "This user already has a contact channel with this value.",
+        ),
+        E::ContactChannelAlreadyUsedForAuth(value) => with(
+            C::ContactChannelAlreadyUsedForAuthBySomeoneElse,
+            format!("This email ({value}) is already used for authentication by another account."),
+            json!({
+                "type": "email",
+                "contact_channel_value": value,
+                "would_work_if_email_was_verified": false,
+            }),
+        ),
+        E::Internal(_) => ApiError::new(C::InternalError, "An internal error occurred."),
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
+        if let ServiceError::Internal(detail) = &e {
+            tracing::error!(%detail, "request failed inside the server");
+        }
+        api_error(e)
+    }
+}
+
+/// Stack Auth's authentication headers, under either prefix (the first one wins).
+fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
+    let headers = rqctx.request.headers();
+    let get = |name: &str| {
+        HEADER_PREFIXES.iter().find_map(|prefix| {
+            headers
+                .get(format!("{prefix}{name}"))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        })
+    };
+    RequestHeaders {
+        project_id: get("project-id"),
+        access_type: get("access-type"),
+        publishable_client_key: get("publishable-client-key"),
+        secret_server_key: get("secret-server-key"),
+        super_secret_admin_key: get("super-secret-admin-key"),
+        access_token: get("access-token"),
+        branch_id: get("branch-id"),
+    }
+}
+
+impl ContactChannelsApi for ServerImpl {
+    type Context = Arc<Service>;
+
+    async fn list_contact_channels(
+        rqctx: RequestContext<Self::Context>,
+        query: Checked<Query<ContactChannelListQuery>>,
+    ) -> ApiResult<HttpResponseOk<ContactChannelList>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let query = query.into_result()?.into_inner();
+            let input = ListChannels {
+                user_id: query.user_id,
+                contact_channel_id: query.contact_channel_id,
+                limit: query.limit,
+                cursor: query.cursor,
+            };
+            let page = service.list_channels(&caller, input).await?;
+            Ok(HttpResponseOk(ContactChannelList {
+                items: page.items.into_iter().map(Into::into).collect(),
+                is_paginated: page.paginated,
+                pagination: page.paginated.then_some(Pagination {
+                    next_cursor: page.next_cursor,
+                }),
+            }))
+        })
+        .await
+    }
+
+    async fn create_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<ContactChannelCreate>,
+    ) -> ApiResult<HttpResponseCreated<ContactChannel>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let body = body.into_result()?;
+            let input = CreateChannel {
+                user_id: body.user_id,
+                value: body.value,
+                used_for_auth: body.used_for_auth,
+                is_primary: body.is_primary.unwrap_or(false),
+                is_verified: body.is_verified,
+            };
+            Ok(HttpResponseCreated(
+                service.create_channel(&caller, input).await?.into(),
+            ))
+        })
+        .await
+    }
+
+    async fn get_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+    ) -> ApiResult<HttpResponseOk<ContactChannel>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            let channel = service
+                .get_channel(&caller, &path.user_id, &path.contact_channel_id)
+                .await?;
+            Ok(HttpResponseOk(channel.into()))
+        })
+        .await
+    }
+
+    async fn update_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+        body: JsonBody<ContactChannelUpdate>,
+    ) -> ApiResult<HttpResponseOk<ContactChannel>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            // `type` is accepted and can only be "email": nothing changes because of it.
+            let body = body.into_result()?;
+            let input = UpdateChannel {
+                value: body.value,
+                used_for_auth: body.used_for_auth,
+                is_primary: body.is_primary,
+                is_verified: body.is_verified,
+            };
+            let channel = service
+                .update_channel(&caller, &path.user_id, &path.contact_channel_id, input)
+                .await?;
+            Ok(HttpResponseOk(channel.into()))
+        })
+        .await
+    }
+
+    async fn delete_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+    ) -> ApiResult<HttpResponseOk<Success>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            service
+                .delete_channel(&caller, &path.user_id, &path.contact_channel_id)
+                .await?;
+            Ok(HttpResponseOk(success()))
+        })
+        .await
+    }
+
+    async fn create_user(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<UserCreate>,
+    ) -> ApiResult<HttpResponseCreated<User>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let body = body.into_result()?;
+            let user = service
+                .create_user(&caller, body.display_name.as_deref())
+                .await?;
+            Ok(HttpResponseCreated(user.into()))
+        })
+        .await
+    }
+
+    async fn get_user(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<UserPath>>,
+    ) -> ApiResult<HttpResponseOk<User>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            Ok(HttpResponseOk(
+                service.get_user(&caller, &path.user_id).await?.into(),
+            ))
+        })
+        .await
+    }
+
+    async fn delete_user(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<UserPath>>,
+    ) -> ApiResult<HttpResponseOk<Success>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            service.delete_user(&caller, &path.user_id).await?;
+            Ok(HttpResponseOk(success()))
+        })
+        .await
+    }
+
+    async fn create_session(
+        rqctx: RequestContext<Self::Context>,
+        body: JsonBody<SessionCreate>,
+    ) -> ApiResult<HttpResponseOk<Session>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let body = body.into_result()?;
+            let tokens = service
+                .create_session(&caller, &body.user_id, body.expires_in_millis)
+                .await?;
+            Ok(HttpResponseOk(Session {
+                access_token: tokens.access_token,
+                refresh_token: tokens.refresh_token,
+            }))
+        })
+        .await
+    }
+}
+
+/// Runs a handler body and answers its error, whatever it is, in the API's error shape.
+async fn reply<R>(body: impl std::future::Future<Output = Result<R, ApiError>>) -> ApiResult<R> {
+    Ok(Reply(body.await))
+}

@@ -1,0 +1,587 @@
+//! Business rules and authorization, with no HTTP in sight.
+//!
+//! Every operation takes an authenticated [`Caller`] and plain inputs, applies the rules of the
+//! contact-channel API (normalisation, `me`, who may touch which user, verification reset) and
+//! calls the [`Store`], whose constraints hold the invariants.
+
+pub mod auth;
+
+pub use auth::{Access, Caller, ProjectKeys, RequestHeaders};
+
+use crate::store::{
+    ChannelChanges, ChannelFilter, ChannelRecord, Conflict, NewChannel, Store, StoreError,
+    UserRecord,
+};
+use auth::{AccessTokenClaims, Project};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use uuid::Uuid;
+
+/// Why an operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    #[error("a project key was sent without an access type")]
+    ProjectKeyWithoutAccessType,
+    #[error("no access type")]
+    AccessTypeRequired,
+    #[error("invalid access type {0:?}")]
+    InvalidAccessType(String),
+    #[error("access type {0:?} without a project id")]
+    AccessTypeWithoutProjectId(Access),
+    #[error("access type {actual:?} may not do this")]
+    InsufficientAccessType {
+        actual: Access,
+        allowed: &'static [Access],
+    },
+    #[error("the access token cannot be parsed or verified")]
+    UnparsableAccessToken,
+    #[error("the access token has expired")]
+    AccessTokenExpired,
+    #[error("the access token is for project {actual}, not {expected}")]
+    InvalidProjectForAccessToken { expected: String, actual: String },
+    #[error("no project {0}")]
+    CurrentProjectNotFound(String),
+    #[error("{0:?} access needs its key")]
+    KeyRequired(Access, String),
+    #[error("wrong {0:?} key")]
+    InvalidKey(Access, String),
+    #[error("`me` needs an access token")]
+    CannotGetOwnUserWithoutUser,
+    #[error("a client may only act on its own user")]
+    ClientCannotAccessOtherUser,
+    #[error("user {0} does not exist")]
+    UserIdDoesNotExist(String),
+    #[error("user {0} not found")]
+    UserNotFound(String),
+    #[error("contact channel not found")]
+    ContactChannelNotFound,
+    #[error("the user already has this contact channel")]
+    ContactChannelAlreadyExists,
+    #[error("{0} is already used for auth by another contact channel")]
+    ContactChannelAlreadyUsedForAuth(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ServiceError::ContactChannelNotFound,
+            StoreError::Conflict(Conflict::ValueTakenByUser) => {
+                ServiceError::ContactChannelAlreadyExists
+            }
+            StoreError::Conflict(Conflict::ValueUsedForAuth { value }) => {
+                ServiceError::ContactChannelAlreadyUsedForAuth(value)
+            }
+            StoreError::UserMissing => ServiceError::UserIdDoesNotExist(String::new()),
+            StoreError::Backend(e) => {
+                let mut message = e.to_string();
+                let mut source = std::error::Error::source(&e);
+                while let Some(cause) = source {
+                    message.push_str(&format!(": {cause}"));
+                    source = cause.source();
+                }
+                ServiceError::Internal(message)
+            }
+        }
+    }
+}
+
+/// The time, in milliseconds since the Unix epoch; tests move it by hand.
+pub trait Clock: Send + Sync + 'static {
+    fn now_millis(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// Settings of the service.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How long a minted access token is valid.
+    pub access_token_ttl: Duration,
+    /// How long a refresh token is valid when the request does not say.
+    pub refresh_token_ttl: Duration,
+    /// How long a loaded project is reused before it is read again.
+    pub project_cache_ttl: Duration,
+    /// Base URL of this server, for the tokens' `iss` claim.
+    pub issuer_base_url: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            access_token_ttl: Duration::from_secs(60 * 60),
+            refresh_token_ttl: Duration::from_secs(365 * 24 * 60 * 60),
+            project_cache_ttl: Duration::from_secs(30),
+            issuer_base_url: "http://localhost".into(),
+        }
+    }
+}
+
+/// Input of [`Service::create_channel`].
+#[derive(Clone, Debug)]
+pub struct CreateChannel {
+    pub user_id: String,
+    pub value: String,
+    pub used_for_auth: bool,
+    pub is_primary: bool,
+    pub is_verified: Option<bool>,
+}
+
+/// Input of [`Service::update_channel`]; `None` leaves a field alone.
+#[derive(Clone, Debug, Default)]
+pub struct UpdateChannel {
+    pub value: Option<String>,
+    pub used_for_auth: Option<bool>,
+    pub is_primary: Option<bool>,
+    pub is_verified: Option<bool>,
+}
+
+/// Input of [`Service::list_channels`].
+#[derive(Clone, Debug, Default)]
+pub struct ListChannels {
+    pub user_id: Option<String>,
+    pub contact_channel_id: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// A list of channels; `next_cursor` is `Some` when it is paginated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelPage {
+    pub items: Vec<ChannelRecord>,
+    pub paginated: bool,
+    pub next_cursor: Option<String>,
+}
+
+/// A new session's tokens.
+#[derive(Clone, Debug)]
+pub struct SessionTokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// The default page size of paginated lists, and the largest one.
+pub const DEFAULT_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = 1000;
+const MAX_EMAIL_LENGTH: usize = 254;
+
+/// The rules of the API over a store.
+pub struct Service {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    config: ServiceConfig,
+    projects: RwLock<HashMap<String, (Arc<Project>, Instant)>>,
+}
+
+impl Service {
+    /// A service over `store`.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+        Service {
+            store,
+            clock,
+            config,
+            projects: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The store, for administrative commands.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Creates a project and returns its keys (shown once).
+    pub async fn create_project(
+        &self,
+        display_name: &str,
+        allow_localhost: bool,
+    ) -> Result<ProjectKeys, ServiceError> {
+        let (record, keys) =
+            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        self.store.create_project(&record).await?;
+        Ok(keys)
+    }
+
+    /// Authenticates a request from its headers.
+    pub async fn authenticate(&self, headers: &RequestHeaders) -> Result<Caller, ServiceError> {
+        let claimed = auth::check_headers(headers, self.clock.as_ref())?;
+        let project = self.project(&claimed.project_id).await?;
+        auth::check_project(project, claimed)
+    }
+
+    /// A project, from the cache while it is fresh. Unknown ids are not cached, so a project
+    /// created by another process is found at once.
+    async fn project(&self, id: &str) -> Result<Arc<Project>, ServiceError> {
+        if let Some((project, loaded)) = self.projects.read().expect("cache lock").get(id) {
+            if loaded.elapsed() < self.config.project_cache_ttl {
+                return Ok(project.clone());
+            }
+        }
+        let record = self
+            .store
+            .get_project(id)
+            .await?
+            .ok_or_else(|| ServiceError::CurrentProjectNotFound(id.to_owned()))?;
+        let project = Arc::new(Project::from_record(&record)?);
+        self.projects
+            .write()
+            .expect("cache lock")
+            .insert(id.to_owned(), (project.clone(), Instant::now()));
+        Ok(project)
+    }
+
+    /// Resolves a `user_id` parameter (`me` or a UUID) to a user the caller may act on and that
+    /// exists in the project.
+    async fn resolve_user(&self, caller: &Caller, user_id: &str) -> Result<Uuid, ServiceError> {
+        let id = self.resolve_user_id(caller, user_id)?;
+        if self.store.get_user(&caller.project.id, id).await?.is_none() {
+            return Err(ServiceError::UserIdDoesNotExist(id.to_string()));
+        }
+        Ok(id)
+    }
+
+    /// Like [`Self::resolve_user`], without the existence check.
+    fn resolve_user_id(&self, caller: &Caller, user_id: &str) -> Result<Uuid, ServiceError> {
+        if caller.access == Access::Client && caller.user_id.is_none() {
+            return Err(ServiceError::CannotGetOwnUserWithoutUser);
+        }
+        let id = if user_id == "me" {
+            caller
+                .user_id
+                .ok_or(ServiceError::CannotGetOwnUserWithoutUser)?
+        } else {
+            parse_uuid("user_id", user_id)?
+        };
+        if caller.access == Access::Client && caller.user_id != Some(id) {
+            return Err(ServiceError::ClientCannotAccessOtherUser);
+        }
+        Ok(id)
+    }
+
+    fn require_server(caller: &Caller) -> Result<(), ServiceError> {
+        const ALLOWED: &[Access] = &[Access::Server, Access::Admin];
+        if caller.access == Access::Client {
+            return Err(ServiceError::InsufficientAccessType {
+                actual: caller.access,
+                allowed: ALLOWED,
+            });
+        }
+        Ok(())
+    }
+
+    /// Lists channels: one user's (all of them unless `limit` is given), or, for server and
+    /// admin callers, the whole project's, paginated.
+    pub async fn list_channels(
+        &self,
+        caller: &Caller,
+        input: ListChannels,
+    ) -> Result<ChannelPage, ServiceError> {
+        let user_id = match &input.user_id {
+            Some(user_id) => Some(self.resolve_user_id(caller, user_id)?),
+            None if caller.access == Access::Client => {
+                return Err(if caller.user_id.is_none() {
+                    ServiceError::CannotGetOwnUserWithoutUser
+                } else {
+                    ServiceError::ClientCannotAccessOtherUser
+                });
+            }
+            None => None,
+        };
+        let channel_id = input
+            .contact_channel_id
+            .as_deref()
+            .map(|id| parse_uuid("contact_channel_id", id))
+            .transpose()?;
+        if let Some(limit) = input.limit {
+            if !(1..=MAX_LIMIT).contains(&limit) {
+                return Err(ServiceError::InvalidInput(format!(
+                    "limit: must be between 1 and {MAX_LIMIT}, got {limit}"
+                )));
+            }
+        }
+        let after_seq = input.cursor.as_deref().map(decode_cursor).transpose()?;
+        if let Some(id) = user_id {
+            if self.store.get_user(&caller.project.id, id).await?.is_none() {
+                return Err(ServiceError::UserIdDoesNotExist(id.to_string()));
+            }
+        }
+        let paginated = user_id.is_none() || input.limit.is_some();
+        let limit = paginated.then(|| input.limit.unwrap_or(DEFAULT_LIMIT));
+        let filter = ChannelFilter {
+            user_id,
+            channel_id,
+            after_seq,
+            // One more than asked tells whether there is a next page.
+            limit: limit.map(|l| l + 1),
+        };
+        let mut items = self
+            .store
+            .list_channels(&caller.project.id, &filter)
+            .await?;
+        let mut next_cursor = None;
+        if let Some(limit) = limit {
+            if items.len() > limit as usize {
+                items.truncate(limit as usize);
+                next_cursor = items.last().map(|c| encode_cursor(c.seq));
+            }
+        }
+        Ok(ChannelPage {
+            items,
+            paginated,
+            next_cursor,
+        })
+    }
+
+    /// Creates a channel.
+    pub async fn create_channel(
+        &self,
+        caller: &Caller,
+        input: CreateChannel,
+    ) -> Result<ChannelRecord, ServiceError> {
+        if input.is_verified.is_some() && caller.access == Access::Client {
+            return Err(client_sets_verified());
+        }
+        let value = normalize_email(&input.value)?;
+        let user_id = self.resolve_user(caller, &input.user_id).await?;
+        let channel = NewChannel {
+            id: Uuid::new_v4(),
+            user_id,
+            value,
+            used_for_auth: input.used_for_auth,
+            is_verified: input.is_verified.unwrap_or(false),
+            is_primary: input.is_primary,
+        };
+        self.store
+            .create_channel(&caller.project.id, &channel)
+            .await
+            .map_err(|e| user_missing(e, user_id))
+    }
+
+    /// Reads a channel.
+    pub async fn get_channel(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        channel_id: &str,
+    ) -> Result<ChannelRecord, ServiceError> {
+        let channel_id = parse_uuid("contact_channel_id", channel_id)?;
+        let user_id = self.resolve_user(caller, user_id).await?;
+        self.store
+            .get_channel(&caller.project.id, user_id, channel_id)
+            .await?
+            .ok_or(ServiceError::ContactChannelNotFound)
+    }
+
+    /// Updates a channel. Changing `value` resets verification unless a server or admin caller
+    /// sets `is_verified` in the same request.
+    pub async fn update_channel(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        channel_id: &str,
+        input: UpdateChannel,
+    ) -> Result<ChannelRecord, ServiceError> {
+        if input.is_verified.is_some() && caller.access == Access::Client {
+            return Err(client_sets_verified());
+        }
+        let channel_id = parse_uuid("contact_channel_id", channel_id)?;
+        let value = input.value.as_deref().map(normalize_email).transpose()?;
+        let user_id = self.resolve_user(caller, user_id).await?;
+        let is_verified = match (&value, input.is_verified) {
+            (_, Some(set)) => Some(set),
+            (Some(_), None) => Some(false),
+            (None, None) => None,
+        };
+        let changes = ChannelChanges {
+            value,
+            used_for_auth: input.used_for_auth,
+            is_verified,
+            is_primary: input.is_primary,
+        };
+        Ok(self
+            .store
+            .update_channel(&caller.project.id, user_id, channel_id, &changes)
+            .await?)
+    }
+
+    /// Deletes a channel. Deleting the primary channel promotes none.
+    pub async fn delete_channel(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        channel_id: &str,
+    ) -> Result<(), ServiceError> {
+        let channel_id = parse_uuid("contact_channel_id", channel_id)?;
+        let user_id = self.resolve_user(caller, user_id).await?;
+        Ok(self
+            .store
+            .delete_channel(&caller.project.id, user_id, channel_id)
+            .await?)
+    }
+
+    /// Creates a user (server and admin only).
+    pub async fn create_user(
+        &self,
+        caller: &Caller,
+        display_name: Option<&str>,
+    ) -> Result<UserRecord, ServiceError> {
+        Self::require_server(caller)?;
+        let user = self
+            .store
+            .create_user(
+                &caller.project.id,
+                Uuid::new_v4(),
+                display_name,
+                self.clock.now_millis(),
+            )
+            .await?;
+        Ok(user)
+    }
+
+    /// Reads a user; clients only themselves.
+    pub async fn get_user(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+    ) -> Result<UserRecord, ServiceError> {
+        let id = self.resolve_user_id(caller, user_id)?;
+        self.store
+            .get_user(&caller.project.id, id)
+            .await?
+            .ok_or_else(|| ServiceError::UserNotFound(id.to_string()))
+    }
+
+    /// Deletes a user and its channels (server and admin only).
+    pub async fn delete_user(&self, caller: &Caller, user_id: &str) -> Result<(), ServiceError> {
+        Self::require_server(caller)?;
+        let id = self.resolve_user_id(caller, user_id)?;
+        self.store
+            .delete_user(&caller.project.id, id)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::UserNotFound(id.to_string()),
+                e => e.into(),
+            })
+    }
+
+    /// Signs a user in (server and admin only): a refresh token, stored hashed, and an access
+    /// token signed with the project's key.
+    pub async fn create_session(
+        &self,
+        caller: &Caller,
+        user_id: &str,
+        expires_in_millis: Option<u64>,
+    ) -> Result<SessionTokens, ServiceError> {
+        Self::require_server(caller)?;
+        let id = parse_uuid("user_id", user_id)?;
+        let user = self
+            .store
+            .get_user(&caller.project.id, id)
+            .await?
+            .ok_or_else(|| ServiceError::UserIdDoesNotExist(id.to_string()))?;
+        let now = self.clock.now_millis();
+        let refresh_ttl = expires_in_millis
+            .map(|ms| ms.min(i64::MAX as u64 / 2) as i64)
+            .unwrap_or(self.config.refresh_token_ttl.as_millis() as i64);
+        if refresh_ttl <= 0 {
+            return Err(ServiceError::InvalidInput(
+                "expires_in_millis: must be positive".into(),
+            ));
+        }
+        let refresh_token = auth::new_secret("rt_");
+        let refresh_hash = auth::hash_secret(&refresh_token);
+        self.store
+            .create_refresh_token(
+                &caller.project.id,
+                id,
+                &refresh_hash,
+                now.saturating_add(refresh_ttl),
+            )
+            .await
+            .map_err(|e| user_missing(e, id))?;
+        let project = &caller.project;
+        let claims = AccessTokenClaims {
+            sub: id.to_string(),
+            iss: format!(
+                "{}/api/v1/projects/{}",
+                self.config.issuer_base_url, project.id
+            ),
+            aud: project.id.clone(),
+            project_id: project.id.clone(),
+            branch_id: "main".into(),
+            refresh_token_id: auth::refresh_token_id(&refresh_hash),
+            iat: now / 1000,
+            exp: (now + self.config.access_token_ttl.as_millis() as i64) / 1000,
+            signed_up_at: user.signed_up_at_millis / 1000,
+            role: "authenticated".into(),
+            name: user.display_name.clone(),
+            email: user.primary_email.clone(),
+            selected_team_id: None,
+            email_verified: user.primary_email_verified,
+            is_anonymous: false,
+            is_restricted: false,
+            requires_totp_mfa: false,
+            restricted_reason: None,
+        };
+        let access_token = auth::sign_access_token(project, &claims)?;
+        Ok(SessionTokens {
+            access_token,
+            refresh_token,
+        })
+    }
+}
+
+fn client_sets_verified() -> ServiceError {
+    ServiceError::InvalidInput("is_verified: only server and admin access may set it".into())
+}
+
+/// A user deleted between the existence check and the write.
+fn user_missing(e: StoreError, user_id: Uuid) -> ServiceError {
+    match e {
+        StoreError::UserMissing => ServiceError::UserIdDoesNotExist(user_id.to_string()),
+        e => e.into(),
+    }
+}
+
+fn parse_uuid(field: &str, value: &str) -> Result<Uuid, ServiceError> {
+    Uuid::try_parse(value)
+        .map_err(|_| ServiceError::InvalidInput(format!("{field}: {value:?} is not a valid UUID")))
+}
+
+/// Trims, validates and lowercases an email address: the form that is stored and compared.
+pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
+    let trimmed = value.trim();
+    if trimmed.len() > MAX_EMAIL_LENGTH || !email_address::EmailAddress::is_valid(trimmed) {
+        return Err(ServiceError::InvalidInput(format!(
+            "value: {value:?} is not a valid email address"
+        )));
+    }
+    Ok(trimmed.to_lowercase())
+}
+
+fn encode_cursor(seq: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
+}
+
+fn decode_cursor(cursor: &str) -> Result<i64, ServiceError> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("seq:")?.parse().ok())
+        .ok_or_else(|| ServiceError::InvalidInput("cursor: not a cursor this server issued".into()))
+}

@@ -1,0 +1,172 @@
+//! Storage: one [`Store`] trait, implemented for SQLite ([`sqlite::SqliteStore`]).
+//!
+//! The store knows rows and constraints, not wire types or callers. The API's invariants (one
+//! primary channel per user, a value held once per user, one auth channel per value in a
+//! project) are unique indexes, and every write that touches several rows is one transaction,
+//! so they hold however many server processes share the database. Constraint violations come
+//! back as [`StoreError::Conflict`], never as a backend error.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use uuid::Uuid;
+
+/// A project: its keys (hashed) and the key that signs its access tokens.
+#[derive(Clone, Debug)]
+pub struct ProjectRecord {
+    pub id: String,
+    pub display_name: String,
+    pub publishable_client_key_hash: Vec<u8>,
+    pub secret_server_key_hash: Vec<u8>,
+    pub super_secret_admin_key_hash: Vec<u8>,
+    /// PKCS#8 DER of the project's ES256 signing key.
+    pub signing_key: Vec<u8>,
+    pub allow_localhost: bool,
+    pub created_at_millis: i64,
+}
+
+/// A user, with what its primary contact channel says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub display_name: Option<String>,
+    pub signed_up_at_millis: i64,
+    pub primary_email: Option<String>,
+    pub primary_email_verified: bool,
+}
+
+/// A contact channel (always of type email).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelRecord {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub value: String,
+    pub used_for_auth: bool,
+    pub is_verified: bool,
+    pub is_primary: bool,
+    /// Position in insertion order; the list cursor.
+    pub seq: i64,
+}
+
+/// A channel to insert.
+#[derive(Clone, Debug)]
+pub struct NewChannel {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub value: String,
+    pub used_for_auth: bool,
+    pub is_verified: bool,
+    pub is_primary: bool,
+}
+
+/// Fields to change on a channel; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelChanges {
+    pub value: Option<String>,
+    pub used_for_auth: Option<bool>,
+    pub is_verified: Option<bool>,
+    pub is_primary: Option<bool>,
+}
+
+/// Which channels to list, oldest first.
+#[derive(Clone, Debug, Default)]
+pub struct ChannelFilter {
+    pub user_id: Option<Uuid>,
+    pub channel_id: Option<Uuid>,
+    /// Only channels after this position.
+    pub after_seq: Option<i64>,
+    /// At most this many.
+    pub limit: Option<u32>,
+}
+
+/// Which uniqueness rule a write broke.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Conflict {
+    /// The user already holds this value.
+    ValueTakenByUser,
+    /// Another channel in the project already uses this value for auth.
+    ValueUsedForAuth { value: String },
+}
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no such row")]
+    NotFound,
+    #[error("the user does not exist")]
+    UserMissing,
+    #[error("uniqueness conflict: {0:?}")]
+    Conflict(Conflict),
+    #[error("database error")]
+    Backend(#[source] sqlx::Error),
+}
+
+/// Storage of projects, users, contact channels and refresh tokens.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Adds a project.
+    async fn create_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
+    /// A project by id.
+    async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError>;
+    /// All projects, oldest first.
+    async fn list_projects(&self) -> Result<Vec<ProjectRecord>, StoreError>;
+
+    /// Adds a user.
+    async fn create_user(
+        &self,
+        project_id: &str,
+        id: Uuid,
+        display_name: Option<&str>,
+        signed_up_at_millis: i64,
+    ) -> Result<UserRecord, StoreError>;
+    /// A user by id.
+    async fn get_user(&self, project_id: &str, id: Uuid) -> Result<Option<UserRecord>, StoreError>;
+    /// Deletes a user and everything it owns; [`StoreError::NotFound`] if there is none.
+    async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError>;
+
+    /// Channels matching `filter`, oldest first.
+    async fn list_channels(
+        &self,
+        project_id: &str,
+        filter: &ChannelFilter,
+    ) -> Result<Vec<ChannelRecord>, StoreError>;
+    /// One channel of one user.
+    async fn get_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ChannelRecord>, StoreError>;
+    /// Inserts a channel; if it is primary, the user's other primary channel is demoted in the
+    /// same transaction.
+    async fn create_channel(
+        &self,
+        project_id: &str,
+        channel: &NewChannel,
+    ) -> Result<ChannelRecord, StoreError>;
+    /// Changes a channel, demoting the user's other primary channel when it becomes primary, in
+    /// one transaction.
+    async fn update_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+        changes: &ChannelChanges,
+    ) -> Result<ChannelRecord, StoreError>;
+    /// Deletes a channel; [`StoreError::NotFound`] if there is none.
+    async fn delete_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a refresh token's hash.
+    async fn create_refresh_token(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        token_hash: &[u8],
+        expires_at_millis: i64,
+    ) -> Result<(), StoreError>;
+}

@@ -1,0 +1,473 @@
+//! The embedded default store: SQLite in WAL mode, or in memory for tests.
+//!
+//! Writes go through a pool of one connection, so this process's writers queue in memory instead
+//! of fighting over SQLite's lock; each write transaction starts with `BEGIN IMMEDIATE` so that a
+//! second process on the same file waits (busy timeout) rather than failing half-way. Reads use
+//! their own pool and see the last committed state (WAL).
+
+use super::*;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// SQLite implementation of [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: SqlitePool,
+}
+
+const CHANNEL_COLUMNS: &str = "seq, id, user_id, value, used_for_auth, is_verified, is_primary";
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`,
+    /// and applies the migrations.
+    pub async fn open(path: &str) -> Result<Self, StoreError> {
+        if path == ":memory:" {
+            return Self::open_in_memory().await;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // In WAL mode, NORMAL keeps every committed transaction across a crash of the
+            // process; only a power loss can drop the last transactions.
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(backend)?;
+        migrate(&write).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        Ok(SqliteStore { read, write })
+    }
+
+    /// A fresh in-memory database, gone when the store is dropped.
+    pub async fn open_in_memory() -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str("sqlite::memory:")
+            .map_err(backend)?
+            .foreign_keys(true);
+        // One connection is one in-memory database: readers and writers must share it, and it
+        // must never be closed.
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        migrate(&pool).await?;
+        Ok(SqliteStore {
+            read: pool.clone(),
+            write: pool,
+        })
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.write
+            .begin_with("BEGIN IMMEDIATE")
+            .await
+            .map_err(StoreError::Backend)
+    }
+}
+
+/// Applies the versioned migrations in `migrations/sqlite` (embedded at build time).
+async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
+    sqlx::migrate!("migrations/sqlite")
+        .run(pool)
+        .await
+        .map_err(|e| StoreError::Backend(e.into()))
+}
+
+/// Maps SQLite's constraint failures to what they mean for the API.
+fn map_err(e: sqlx::Error, value: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        let message = db.message();
+        if message.starts_with("FOREIGN KEY constraint failed") {
+            return StoreError::UserMissing;
+        }
+        // SQLite names the columns of the violated index, not the index.
+        if message.starts_with("UNIQUE constraint failed") && message.contains(".value") {
+            return StoreError::Conflict(if message.contains(".user_id") {
+                Conflict::ValueTakenByUser
+            } else {
+                Conflict::ValueUsedForAuth {
+                    value: value.to_owned(),
+                }
+            });
+        }
+    }
+    StoreError::Backend(e)
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::Backend(e)
+}
+
+fn uuid_column(row: &SqliteRow, column: &str) -> Result<Uuid, StoreError> {
+    let text: String = row.try_get(column).map_err(backend)?;
+    Uuid::parse_str(&text).map_err(|e| StoreError::Backend(sqlx::Error::Decode(Box::new(e))))
+}
+
+fn channel_from_row(row: &SqliteRow) -> Result<ChannelRecord, StoreError> {
+    Ok(ChannelRecord {
+        seq: row.try_get("seq").map_err(backend)?,
+        id: uuid_column(row, "id")?,
+        user_id: uuid_column(row, "user_id")?,
+        value: row.try_get("value").map_err(backend)?,
+        used_for_auth: row.try_get("used_for_auth").map_err(backend)?,
+        is_verified: row.try_get("is_verified").map_err(backend)?,
+        is_primary: row.try_get("is_primary").map_err(backend)?,
+    })
+}
+
+fn project_from_row(row: &SqliteRow) -> Result<ProjectRecord, StoreError> {
+    Ok(ProjectRecord {
+        id: row.try_get("id").map_err(backend)?,
+        display_name: row.try_get("display_name").map_err(backend)?,
+        publishable_client_key_hash: row
+            .try_get("publishable_client_key_hash")
+            .map_err(backend)?,
+        secret_server_key_hash: row.try_get("secret_server_key_hash").map_err(backend)?,
+        super_secret_admin_key_hash: row
+            .try_get("super_secret_admin_key_hash")
+            .map_err(backend)?,
+        signing_key: row.try_get("signing_key").map_err(backend)?,
+        allow_localhost: row.try_get("allow_localhost").map_err(backend)?,
+        created_at_millis: row.try_get("created_at_millis").map_err(backend)?,
+    })
+}
+
+/// Whether `user_id` already holds `value` on a channel other than `except`.
+async fn user_holds_value(
+    tx: &mut Transaction<'static, Sqlite>,
+    project_id: &str,
+    user_id: Uuid,
+    value: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT 1 FROM contact_channels
+         WHERE project_id = ? AND user_id = ? AND type = 'email' AND value = ? AND id IS NOT ?",
+    )
+    .bind(project_id)
+    .bind(user_id.to_string())
+    .bind(value)
+    .bind(except.map(|id| id.to_string()))
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(row.is_some())
+}
+
+/// Demotes the user's primary channel, unless it is `keep`.
+async fn demote_primary(
+    tx: &mut Transaction<'static, Sqlite>,
+    project_id: &str,
+    user_id: Uuid,
+    keep: Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contact_channels SET is_primary = 0
+         WHERE project_id = ? AND user_id = ? AND is_primary = 1 AND id <> ?",
+    )
+    .bind(project_id)
+    .bind(user_id.to_string())
+    .bind(keep.to_string())
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO projects (id, display_name, publishable_client_key_hash,
+                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
+                allow_localhost, created_at_millis)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.display_name)
+        .bind(&p.publishable_client_key_hash)
+        .bind(&p.secret_server_key_hash)
+        .bind(&p.super_secret_admin_key_hash)
+        .bind(&p.signing_key)
+        .bind(p.allow_localhost)
+        .bind(p.created_at_millis)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM projects WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(project_from_row).transpose()
+    }
+
+    async fn list_projects(&self) -> Result<Vec<ProjectRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM projects ORDER BY created_at_millis, id")
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(project_from_row).collect()
+    }
+
+    async fn create_user(
+        &self,
+        project_id: &str,
+        id: Uuid,
+        display_name: Option<&str>,
+        signed_up_at_millis: i64,
+    ) -> Result<UserRecord, StoreError> {
+        sqlx::query(
+            "INSERT INTO users (project_id, id, display_name, signed_up_at_millis) VALUES (?, ?, ?, ?)",
+        )
+        .bind(project_id)
+        .bind(id.to_string())
+        .bind(display_name)
+        .bind(signed_up_at_millis)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        Ok(UserRecord {
+            id,
+            display_name: display_name.map(str::to_owned),
+            signed_up_at_millis,
+            primary_email: None,
+            primary_email_verified: false,
+        })
+    }
+
+    async fn get_user(&self, project_id: &str, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.display_name, u.signed_up_at_millis,
+                    c.value AS primary_email, COALESCE(c.is_verified, 0) AS primary_email_verified
+             FROM users u
+             LEFT JOIN contact_channels c
+               ON c.project_id = u.project_id AND c.user_id = u.id AND c.is_primary = 1
+             WHERE u.project_id = ? AND u.id = ?",
+        )
+        .bind(project_id)
+        .bind(id.to_string())
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(UserRecord {
+            id: uuid_column(&row, "id")?,
+            display_name: row.try_get("display_name").map_err(backend)?,
+            signed_up_at_millis: row.try_get("signed_up_at_millis").map_err(backend)?,
+            primary_email: row.try_get("primary_email").map_err(backend)?,
+            primary_email_verified: row.try_get("primary_email_verified").map_err(backend)?,
+        }))
+    }
+
+    async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE project_id = ? AND id = ?")
+            .bind(project_id)
+            .bind(id.to_string())
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_channels(
+        &self,
+        project_id: &str,
+        filter: &ChannelFilter,
+    ) -> Result<Vec<ChannelRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = ?1
+               AND (?2 IS NULL OR user_id = ?2)
+               AND (?3 IS NULL OR id = ?3)
+               AND seq > ?4
+             ORDER BY seq
+             LIMIT ?5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(filter.user_id.map(|id| id.to_string()))
+            .bind(filter.channel_id.map(|id| id.to_string()))
+            .bind(filter.after_seq.unwrap_or(0))
+            .bind(filter.limit.map_or(-1, i64::from))
+            .fetch_all(&self.read)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(channel_from_row).collect()
+    }
+
+    async fn get_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ChannelRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = ? AND user_id = ? AND id = ?"
+        );
+        let row = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(user_id.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&self.read)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(channel_from_row).transpose()
+    }
+
+    async fn create_channel(
+        &self,
+        project_id: &str,
+        c: &NewChannel,
+    ) -> Result<ChannelRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        // Checked first so that breaking both uniqueness rules reports the per-user one.
+        if user_holds_value(&mut tx, project_id, c.user_id, &c.value, None).await? {
+            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+        }
+        if c.is_primary {
+            demote_primary(&mut tx, project_id, c.user_id, c.id).await?;
+        }
+        let sql = format!(
+            "INSERT INTO contact_channels
+                (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
+             VALUES (?, ?, ?, 'email', ?, ?, ?, ?)
+             RETURNING {CHANNEL_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(c.user_id.to_string())
+            .bind(c.id.to_string())
+            .bind(&c.value)
+            .bind(c.used_for_auth)
+            .bind(c.is_verified)
+            .bind(c.is_primary)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| map_err(e, &c.value))?;
+        let channel = channel_from_row(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(channel)
+    }
+
+    async fn update_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+        changes: &ChannelChanges,
+    ) -> Result<ChannelRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = ? AND user_id = ? AND id = ?"
+        );
+        let current = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(user_id.to_string())
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let current = current
+            .as_ref()
+            .map(channel_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
+        let value = changes.value.as_deref().unwrap_or(&current.value);
+        if changes.value.is_some()
+            && user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await?
+        {
+            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+        }
+        if changes.is_primary == Some(true) {
+            demote_primary(&mut tx, project_id, user_id, id).await?;
+        }
+        let sql = format!(
+            "UPDATE contact_channels
+             SET value = ?, used_for_auth = ?, is_verified = ?, is_primary = ?
+             WHERE id = ?
+             RETURNING {CHANNEL_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .bind(changes.used_for_auth.unwrap_or(current.used_for_auth))
+            .bind(changes.is_verified.unwrap_or(current.is_verified))
+            .bind(changes.is_primary.unwrap_or(current.is_primary))
+            .bind(id.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| map_err(e, value))?;
+        let channel = channel_from_row(&row)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(channel)
+    }
+
+    async fn delete_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?",
+        )
+        .bind(project_id)
+        .bind(user_id.to_string())
+        .bind(id.to_string())
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn create_refresh_token(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        token_hash: &[u8],
+        expires_at_millis: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, project_id, user_id, expires_at_millis)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(project_id)
+        .bind(user_id.to_string())
+        .bind(expires_at_millis)
+        .execute(&self.write)
+        .await
+        .map_err(|e| map_err(e, ""))?;
+        Ok(())
+    }
+}
