@@ -1,1 +1,296 @@
-//! placeholder
+//! Test harness: a real server on 127.0.0.1 (a free port, an in-memory SQLite store, a clock the
+//! test moves), and clients generated from the committed spec to drive it.
+
+use contact_channels_client::types::{
+    self, ContactChannel, ContactChannelCreate, ContactChannelType,
+};
+use contact_channels_client::{AccessType, Client, ClientConfig, Error, ResponseValue};
+use contact_channels_server::server::{self, RunningServer, ServerConfig};
+use contact_channels_server::service::{Clock, ProjectKeys};
+use contact_channels_server::store::sqlite::SqliteStore;
+use contact_channels_server::store::{ChannelFilter, Store};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A clock that only moves when told to.
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    /// Starts at the current time.
+    pub fn new() -> Self {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        ManualClock(AtomicI64::new(now))
+    }
+
+    /// Moves the clock forward.
+    pub fn advance(&self, by: Duration) {
+        self.0.fetch_add(by.as_millis() as i64, Ordering::SeqCst);
+    }
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_millis(&self) -> i64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A server with one project, started for one test.
+pub struct TestServer {
+    pub running: RunningServer,
+    pub keys: ProjectKeys,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<dyn Store>,
+}
+
+impl TestServer {
+    /// Starts a server on a fresh in-memory database with a development project.
+    pub async fn start() -> TestServer {
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+        let clock = Arc::new(ManualClock::new());
+        let config = ServerConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..ServerConfig::default()
+        };
+        let running = server::start_with_clock(config, store.clone(), clock.clone())
+            .await
+            .unwrap();
+        let keys = server::ensure_development_project(&running.service)
+            .await
+            .unwrap()
+            .unwrap();
+        TestServer {
+            running,
+            keys,
+            clock,
+            store,
+        }
+    }
+
+    /// Base URL.
+    pub fn url(&self) -> String {
+        self.running.url()
+    }
+
+    /// Configuration for this server's project, with no access type yet.
+    pub fn config(&self) -> ClientConfig {
+        ClientConfig::new(self.url(), &self.keys.project_id)
+    }
+
+    /// A client with server access.
+    pub fn server(&self) -> Client {
+        self.config()
+            .access(AccessType::Server, &self.keys.secret_server_key)
+            .build()
+            .unwrap()
+    }
+
+    /// A client with admin access.
+    pub fn admin(&self) -> Client {
+        self.config()
+            .access(AccessType::Admin, &self.keys.super_secret_admin_key)
+            .build()
+            .unwrap()
+    }
+
+    /// A client with client access and no user.
+    pub fn anonymous_client(&self) -> Client {
+        self.config()
+            .access(AccessType::Client, &self.keys.publishable_client_key)
+            .build()
+            .unwrap()
+    }
+
+    /// A client with client access signed in as `user_id`.
+    pub async fn signed_in(&self, user_id: &str) -> Client {
+        let token = self.access_token(user_id).await;
+        self.config()
+            .access(AccessType::Client, &self.keys.publishable_client_key)
+            .access_token(token)
+            .build()
+            .unwrap()
+    }
+
+    /// An access token for `user_id`.
+    pub async fn access_token(&self, user_id: &str) -> String {
+        let session = self
+            .server()
+            .create_session()
+            .body(types::SessionCreate {
+                user_id: user_id.into(),
+                expires_in_millis: None,
+            })
+            .send()
+            .await
+            .unwrap();
+        session.into_inner().access_token
+    }
+
+    /// Creates a user and returns its id.
+    pub async fn user(&self) -> String {
+        let user = self
+            .server()
+            .create_user()
+            .body(types::UserCreate {
+                display_name: Some("Test user".into()),
+            })
+            .send()
+            .await
+            .unwrap();
+        user.into_inner().id
+    }
+
+    /// Creates a channel through the API with server access.
+    pub async fn channel(
+        &self,
+        user_id: &str,
+        value: &str,
+        used_for_auth: bool,
+        is_primary: bool,
+    ) -> ContactChannel {
+        self.server()
+            .create_contact_channel()
+            .body(ContactChannelCreate {
+                user_id: user_id.into(),
+                value: value.into(),
+                type_: ContactChannelType::Email,
+                used_for_auth,
+                is_primary: Some(is_primary),
+                is_verified: None,
+            })
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
+    /// Every channel of the project, read from the store: what a rejected request must leave alone.
+    pub async fn stored(&self) -> Vec<contact_channels_server::store::ChannelRecord> {
+        self.store
+            .list_channels(&self.keys.project_id, &ChannelFilter::default())
+            .await
+            .unwrap()
+    }
+
+    /// A plain HTTP request to this server, with the server key, for what the typed client
+    /// cannot send (malformed JSON, unknown fields, bad ids).
+    pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url()))
+            .header("x-stack-project-id", &self.keys.project_id)
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &self.keys.secret_server_key)
+    }
+}
+
+/// An error response as a test sees it.
+#[derive(Debug)]
+pub struct SeenError {
+    pub status: u16,
+    pub body: serde_json::Value,
+    /// The `x-stack-known-error` header, if any.
+    pub known: Option<String>,
+    /// The `x-hexclave-known-error` header, if any.
+    pub known_hexclave: Option<String>,
+}
+
+impl SeenError {
+    /// The body's `code`.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+
+    /// Asserts status and code, and that the known-error headers are present exactly for codes
+    /// Stack Auth's SDK knows.
+    pub fn assert(&self, status: u16, code: &str) -> &Self {
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "unexpected error: {self:#?}"
+        );
+        let known = contact_channels_api::ErrorCode::ALL
+            .iter()
+            .find(|c| c.as_str() == code)
+            .unwrap_or_else(|| panic!("{code} is not an API error code"))
+            .is_known_to_sdk();
+        let expected = known.then(|| code.to_owned());
+        assert_eq!(self.known, expected, "x-stack-known-error of {self:#?}");
+        assert_eq!(
+            self.known_hexclave, expected,
+            "x-hexclave-known-error of {self:#?}"
+        );
+        assert!(
+            self.body["error"].is_string(),
+            "error message missing: {self:#?}"
+        );
+        self
+    }
+
+    /// The body's `details`.
+    pub fn details(&self) -> &serde_json::Value {
+        &self.body["details"]
+    }
+}
+
+/// The error a typed client call answered; panics if it succeeded.
+pub fn err<T: std::fmt::Debug>(result: Result<ResponseValue<T>, Error<types::Error>>) -> SeenError {
+    match result {
+        Ok(value) => panic!("expected an error, got {:?}", value.into_inner()),
+        Err(Error::ErrorResponse(response)) => {
+            let header = |name: &str| {
+                response
+                    .headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            SeenError {
+                status: response.status().as_u16(),
+                known: header("x-stack-known-error"),
+                known_hexclave: header("x-hexclave-known-error"),
+                body: serde_json::to_value(response.into_inner()).unwrap(),
+            }
+        }
+        Err(other) => panic!("expected an API error response, got {other:?}"),
+    }
+}
+
+/// The error a raw request answered.
+pub async fn raw_err(request: reqwest::RequestBuilder) -> SeenError {
+    let response = request.send().await.unwrap();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    let known = header("x-stack-known-error");
+    let known_hexclave = header("x-hexclave-known-error");
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert!(status >= 400, "expected an error, got {status}: {body}");
+    SeenError {
+        status,
+        body,
+        known,
+        known_hexclave,
+    }
+}
+
+/// The claims of a JWT, decoded without verification (the SDK does the same client-side).
+pub fn jwt_claims(token: &str) -> serde_json::Value {
+    use base64::Engine;
+    let payload = token.split('.').nth(1).expect("a JWT has three parts");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
