@@ -1,0 +1,169 @@
+//! The `contact-channels` binary as a user runs it: `serve` on an empty database prints the
+//! development project's keys once, serves the API with them, keeps data across restarts and
+//! shuts down cleanly on Ctrl-C (SIGINT).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Served {
+    child: Child,
+    url: String,
+    env: HashMap<String, String>,
+}
+
+/// Starts `serve` on a free port and waits for it to say where it listens.
+fn serve(database: &Path) -> Served {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args(["--database", database.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(url) = line.strip_prefix("contact-channels listening on ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx.recv_timeout(Duration::from_secs(30)).expect("the server says where it listens");
+    // The keys are printed before the listening line; stdout is complete once it is closed or
+    // holds all four, so read what is there without blocking on the open pipe.
+    let (ktx, krx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = ktx.send(line);
+        }
+    });
+    let mut env = HashMap::new();
+    while let Ok(line) = krx.recv_timeout(Duration::from_millis(300)) {
+        let (key, value) = line.split_once('=').expect("env-style lines");
+        env.insert(key.to_owned(), value.to_owned());
+    }
+    Served { child, url, env }
+}
+
+fn temp_database() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("contact-channels-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("test.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    path
+}
+
+fn interrupt(child: &mut Child) -> std::process::ExitStatus {
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    child.wait().unwrap()
+}
+
+#[tokio::test]
+async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
+    let database = temp_database();
+    let mut first = serve(&database);
+    let env = first.env.clone();
+    let keys: Vec<&str> = {
+        let mut k: Vec<&str> = env.keys().map(String::as_str).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(
+        keys,
+        [
+            "STACK_PROJECT_ID",
+            "STACK_PUBLISHABLE_CLIENT_KEY",
+            "STACK_SECRET_SERVER_KEY",
+            "STACK_SUPER_SECRET_ADMIN_KEY"
+        ]
+    );
+
+    let http = reqwest::Client::new();
+    let server = |request: reqwest::RequestBuilder| {
+        request
+            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
+    };
+    let user: serde_json::Value = server(http.post(format!("{}/api/v1/users", first.url)))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
+    let channel: serde_json::Value = server(http.post(format!("{}/api/v1/contact-channels", first.url)))
+        .json(&serde_json::json!({
+            "user_id": user_id, "value": "johndoe@example.com", "type": "email", "used_for_auth": false
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!("/api/v1/contact-channels/{user_id}/{}", channel["id"].as_str().unwrap());
+    let patched = server(http.patch(format!("{}{path}", first.url)))
+        .json(&serde_json::json!({
+            "value": "johndoe@example.com", "type": "email", "used_for_auth": true, "is_primary": true
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), 200);
+    let patched: serde_json::Value = patched.json().await.unwrap();
+    let mut fields: Vec<&str> = patched.as_object().unwrap().keys().map(String::as_str).collect();
+    fields.sort();
+    assert_eq!(fields, ["id", "is_primary", "is_verified", "type", "used_for_auth", "user_id", "value"]);
+
+    let status = interrupt(&mut first.child);
+    assert!(status.success(), "Ctrl-C shuts the server down cleanly: {status}");
+
+    // Restarted on the same database: no new keys, the old ones work, the data is there.
+    let mut second = serve(&database);
+    assert!(second.env.is_empty(), "keys are printed only when the database is empty");
+    let read: serde_json::Value = server(http.get(format!("{}{path}", second.url)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read, patched);
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+}
+
+#[test]
+fn project_create_prints_new_keys() {
+    let database = temp_database().with_file_name("projects.db");
+    let _ = std::fs::remove_file(&database);
+    let run = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+            .args(["--database", database.to_str().unwrap()])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let created = run(&["project", "create", "--display-name", "Acme"]);
+    let id = created
+        .lines()
+        .find_map(|l| l.strip_prefix("STACK_PROJECT_ID="))
+        .expect("the new project's id");
+    assert_eq!(created.lines().filter(|l| l.starts_with("STACK_")).count(), 4);
+    assert_eq!(run(&["project", "list"]).trim(), format!("{id}\tAcme"));
+}
