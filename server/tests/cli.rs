@@ -18,7 +18,13 @@ struct Served {
 /// Starts `serve` on a free port and waits for it to say where it listens.
 fn serve(database: &Path) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
-        .args(["--database", database.to_str().unwrap(), "serve", "--bind", "127.0.0.1:0"])
+        .args([
+            "--database",
+            database.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -34,7 +40,9 @@ fn serve(database: &Path) -> Served {
             }
         }
     });
-    let url = rx.recv_timeout(Duration::from_secs(30)).expect("the server says where it listens");
+    let url = rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the server says where it listens");
     // The keys are printed before the listening line; stdout is complete once it is closed or
     // holds all four, so read what is there without blocking on the open pipe.
     let (ktx, krx) = mpsc::channel();
@@ -63,7 +71,10 @@ fn temp_database() -> PathBuf {
 }
 
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     child.wait().unwrap()
 }
@@ -104,17 +115,22 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
         .await
         .unwrap();
     let user_id = user["id"].as_str().unwrap().to_owned();
-    let channel: serde_json::Value = server(http.post(format!("{}/api/v1/contact-channels", first.url)))
-        .json(&serde_json::json!({
-            "user_id": user_id, "value": "johndoe@example.com", "type": "email", "used_for_auth": false
-        }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let path = format!("/api/v1/contact-channels/{user_id}/{}", channel["id"].as_str().unwrap());
+    let channel: serde_json::Value = server(
+        http.post(format!("{}/api/v1/contact-channels", first.url)),
+    )
+    .json(&serde_json::json!({
+        "user_id": user_id, "value": "johndoe@example.com", "type": "email", "used_for_auth": false
+    }))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let path = format!(
+        "/api/v1/contact-channels/{user_id}/{}",
+        channel["id"].as_str().unwrap()
+    );
     let patched = server(http.patch(format!("{}{path}", first.url)))
         .json(&serde_json::json!({
             "value": "johndoe@example.com", "type": "email", "used_for_auth": true, "is_primary": true
@@ -124,16 +140,38 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
         .unwrap();
     assert_eq!(patched.status(), 200);
     let patched: serde_json::Value = patched.json().await.unwrap();
-    let mut fields: Vec<&str> = patched.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut fields: Vec<&str> = patched
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     fields.sort();
-    assert_eq!(fields, ["id", "is_primary", "is_verified", "type", "used_for_auth", "user_id", "value"]);
+    assert_eq!(
+        fields,
+        [
+            "id",
+            "is_primary",
+            "is_verified",
+            "type",
+            "used_for_auth",
+            "user_id",
+            "value"
+        ]
+    );
 
     let status = interrupt(&mut first.child);
-    assert!(status.success(), "Ctrl-C shuts the server down cleanly: {status}");
+    assert!(
+        status.success(),
+        "Ctrl-C shuts the server down cleanly: {status}"
+    );
 
     // Restarted on the same database: no new keys, the old ones work, the data is there.
     let mut second = serve(&database);
-    assert!(second.env.is_empty(), "keys are printed only when the database is empty");
+    assert!(
+        second.env.is_empty(),
+        "keys are printed only when the database is empty"
+    );
     let read: serde_json::Value = server(http.get(format!("{}{path}", second.url)))
         .send()
         .await
@@ -156,7 +194,11 @@ fn project_create_prints_new_keys() {
             .args(args)
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8(output.stdout).unwrap()
     };
     let created = run(&["project", "create", "--display-name", "Acme"]);
@@ -164,6 +206,9 @@ fn project_create_prints_new_keys() {
         .lines()
         .find_map(|l| l.strip_prefix("STACK_PROJECT_ID="))
         .expect("the new project's id");
-    assert_eq!(created.lines().filter(|l| l.starts_with("STACK_")).count(), 4);
+    assert_eq!(
+        created.lines().filter(|l| l.starts_with("STACK_")).count(),
+        4
+    );
     assert_eq!(run(&["project", "list"]).trim(), format!("{id}\tAcme"));
 }

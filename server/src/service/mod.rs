@@ -585,3 +585,220 @@ fn decode_cursor(cursor: &str) -> Result<i64, ServiceError> {
         .and_then(|text| text.strip_prefix("seq:")?.parse().ok())
         .ok_or_else(|| ServiceError::InvalidInput("cursor: not a cursor this server issued".into()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    struct TestClock(AtomicI64);
+
+    impl Clock for TestClock {
+        fn now_millis(&self) -> i64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    async fn service() -> (Service, ProjectKeys, Arc<TestClock>) {
+        let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+        let clock = Arc::new(TestClock(AtomicI64::new(1_800_000_000_000)));
+        let service = Service::new(store, clock.clone(), ServiceConfig::default());
+        let keys = service.create_project("Test", true).await.unwrap();
+        (service, keys, clock)
+    }
+
+    fn headers(keys: &ProjectKeys, access: &str) -> RequestHeaders {
+        RequestHeaders {
+            project_id: Some(keys.project_id.clone()),
+            access_type: Some(access.into()),
+            publishable_client_key: Some(keys.publishable_client_key.clone()),
+            secret_server_key: Some(keys.secret_server_key.clone()),
+            super_secret_admin_key: Some(keys.super_secret_admin_key.clone()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_validated_and_lowercased() {
+        assert_eq!(
+            normalize_email("  John.Doe@Example.COM\t").unwrap(),
+            "john.doe@example.com"
+        );
+        for bad in ["", "   ", "plain", "a@", "@b.c", "a b@c.d"] {
+            assert!(
+                matches!(normalize_email(bad), Err(ServiceError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(normalize_email(&long).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_foreign_ones_are_refused() {
+        assert_eq!(decode_cursor(&encode_cursor(42)).unwrap(), 42);
+        for bad in ["", "42", "c2VxOng", "!!"] {
+            assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn clients_act_only_on_their_token_user() {
+        let (service, keys, _) = service().await;
+        let server = service
+            .authenticate(&headers(&keys, "server"))
+            .await
+            .unwrap();
+        let me = service.create_user(&server, None).await.unwrap().id;
+        let other = service.create_user(&server, None).await.unwrap().id;
+        let anonymous = service
+            .authenticate(&headers(&keys, "client"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            service.resolve_user_id(&anonymous, &me.to_string()),
+            Err(ServiceError::CannotGetOwnUserWithoutUser)
+        ));
+
+        let token = service
+            .create_session(&server, &me.to_string(), None)
+            .await
+            .unwrap()
+            .access_token;
+        let client = service
+            .authenticate(&RequestHeaders {
+                access_token: Some(token),
+                ..headers(&keys, "client")
+            })
+            .await
+            .unwrap();
+        assert_eq!(service.resolve_user_id(&client, "me").unwrap(), me);
+        assert_eq!(
+            service.resolve_user_id(&client, &me.to_string()).unwrap(),
+            me
+        );
+        assert!(matches!(
+            service.resolve_user_id(&client, &other.to_string()),
+            Err(ServiceError::ClientCannotAccessOtherUser)
+        ));
+        assert!(matches!(
+            service.resolve_user_id(&server, "me"),
+            Err(ServiceError::CannotGetOwnUserWithoutUser)
+        ));
+        assert!(matches!(
+            service.create_user(&client, None).await,
+            Err(ServiceError::InsufficientAccessType { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn tokens_expire_by_the_service_clock() {
+        let (service, keys, clock) = service().await;
+        let server = service
+            .authenticate(&headers(&keys, "server"))
+            .await
+            .unwrap();
+        let user = service.create_user(&server, None).await.unwrap().id;
+        let token = service
+            .create_session(&server, &user.to_string(), None)
+            .await
+            .unwrap()
+            .access_token;
+        let with_token = RequestHeaders {
+            access_token: Some(token),
+            ..headers(&keys, "client")
+        };
+        assert_eq!(
+            service.authenticate(&with_token).await.unwrap().user_id,
+            Some(user)
+        );
+        clock.0.fetch_add(
+            ServiceConfig::default().access_token_ttl.as_millis() as i64,
+            Ordering::SeqCst,
+        );
+        assert!(matches!(
+            service.authenticate(&with_token).await,
+            Err(ServiceError::AccessTokenExpired)
+        ));
+    }
+
+    #[tokio::test]
+    async fn header_checks_come_before_the_project_is_loaded() {
+        let (service, keys, _) = service().await;
+        let service = &service;
+        let check = |h: RequestHeaders| async move { service.authenticate(&h).await.unwrap_err() };
+        let no_type = RequestHeaders {
+            access_type: None,
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(no_type).await,
+            ServiceError::ProjectKeyWithoutAccessType
+        ));
+        let unknown = RequestHeaders {
+            project_id: Some("nope".into()),
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(unknown).await,
+            ServiceError::CurrentProjectNotFound(_)
+        ));
+        let bad_token = RequestHeaders {
+            project_id: Some("nope".into()),
+            access_token: Some("x.y.z".into()),
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(bad_token).await,
+            ServiceError::UnparsableAccessToken
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_update_carrying_a_value_resets_verification() {
+        let (service, keys, _) = service().await;
+        let server = service
+            .authenticate(&headers(&keys, "server"))
+            .await
+            .unwrap();
+        let user = service
+            .create_user(&server, None)
+            .await
+            .unwrap()
+            .id
+            .to_string();
+        let create = CreateChannel {
+            user_id: user.clone(),
+            value: "a@example.com".into(),
+            used_for_auth: false,
+            is_primary: false,
+            is_verified: Some(true),
+        };
+        let channel = service.create_channel(&server, create).await.unwrap();
+        let id = channel.id.to_string();
+        let same = UpdateChannel {
+            value: Some("A@example.com".into()),
+            ..Default::default()
+        };
+        assert!(
+            !service
+                .update_channel(&server, &user, &id, same)
+                .await
+                .unwrap()
+                .is_verified
+        );
+        let keep = UpdateChannel {
+            value: Some("b@example.com".into()),
+            is_verified: Some(true),
+            ..Default::default()
+        };
+        assert!(
+            service
+                .update_channel(&server, &user, &id, keep)
+                .await
+                .unwrap()
+                .is_verified
+        );
+    }
+}

@@ -8,6 +8,9 @@
 
 pub mod sqlite;
 
+#[cfg(test)]
+mod conformance;
+
 use async_trait::async_trait;
 use uuid::Uuid;
 

@@ -471,3 +471,80 @@ impl Store for SqliteStore {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn conformance_suite() {
+        crate::store::conformance::run(|| async { SqliteStore::open_in_memory().await.unwrap() })
+            .await;
+    }
+
+    #[tokio::test]
+    async fn the_schema_itself_refuses_a_second_primary_and_a_second_auth_owner() {
+        let store = SqliteStore::open_in_memory().await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let user = store
+            .create_user(&project.id, Uuid::new_v4(), None, 1)
+            .await
+            .unwrap()
+            .id;
+        let other = store
+            .create_user(&project.id, Uuid::new_v4(), None, 1)
+            .await
+            .unwrap()
+            .id;
+        // Raw inserts, bypassing every check of the application.
+        let insert = |user: Uuid, value: &'static str, auth: bool, primary: bool| {
+            let pool = store.write.clone();
+            let project = project.id.clone();
+            async move {
+                sqlx::query(
+                    "INSERT INTO contact_channels (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
+                     VALUES (?, ?, ?, 'email', ?, ?, 0, ?)",
+                )
+                .bind(project)
+                .bind(user.to_string())
+                .bind(Uuid::new_v4().to_string())
+                .bind(value)
+                .bind(auth)
+                .bind(primary)
+                .execute(&pool)
+                .await
+            }
+        };
+        insert(user, "a@x.io", true, true).await.unwrap();
+        assert!(
+            insert(user, "b@x.io", false, true).await.is_err(),
+            "two primaries"
+        );
+        assert!(
+            insert(other, "a@x.io", true, false).await.is_err(),
+            "two auth owners"
+        );
+        assert!(
+            insert(user, "a@x.io", false, false).await.is_err(),
+            "same value twice"
+        );
+        insert(other, "a@x.io", false, true).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_file_database_keeps_data_across_reopening() {
+        let dir = std::env::temp_dir().join(format!("cc-sqlite-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("db.sqlite");
+        let path = path.to_str().unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        {
+            let store = SqliteStore::open(path).await.unwrap();
+            store.create_project(&project).await.unwrap();
+        }
+        let reopened = SqliteStore::open(path).await.unwrap();
+        assert!(reopened.get_project(&project.id).await.unwrap().is_some());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,208 @@
+//! One behaviour suite for every [`Store`] implementation, so engines cannot drift apart.
+//! Each check takes a fresh, empty store.
+
+use super::*;
+
+async fn project(store: &dyn Store) -> String {
+    let (record, _) = crate::service::auth::new_project("Suite", false, 1);
+    store.create_project(&record).await.unwrap();
+    let loaded = store.get_project(&record.id).await.unwrap().unwrap();
+    assert_eq!(loaded.secret_server_key_hash, record.secret_server_key_hash);
+    assert_eq!(loaded.signing_key, record.signing_key);
+    record.id
+}
+
+async fn user(store: &dyn Store, project: &str) -> Uuid {
+    store
+        .create_user(project, Uuid::new_v4(), Some("u"), 1)
+        .await
+        .unwrap()
+        .id
+}
+
+fn channel(user_id: Uuid, value: &str, used_for_auth: bool, is_primary: bool) -> NewChannel {
+    NewChannel {
+        id: Uuid::new_v4(),
+        user_id,
+        value: value.into(),
+        used_for_auth,
+        is_verified: false,
+        is_primary,
+    }
+}
+
+/// Making a channel primary, on create or update, demotes the other in the same write.
+pub async fn one_primary_per_user(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    let a = store
+        .create_channel(&p, &channel(u, "a@x.io", false, true))
+        .await
+        .unwrap();
+    let b = store
+        .create_channel(&p, &channel(u, "b@x.io", false, true))
+        .await
+        .unwrap();
+    let primaries = |items: Vec<ChannelRecord>| {
+        items
+            .into_iter()
+            .filter(|c| c.is_primary)
+            .map(|c| c.id)
+            .collect::<Vec<_>>()
+    };
+    let filter = ChannelFilter {
+        user_id: Some(u),
+        ..Default::default()
+    };
+    let all = || store.list_channels(&p, &filter);
+    assert_eq!(primaries(all().await.unwrap()), [b.id]);
+    let changes = ChannelChanges {
+        is_primary: Some(true),
+        ..Default::default()
+    };
+    store.update_channel(&p, u, a.id, &changes).await.unwrap();
+    assert_eq!(primaries(all().await.unwrap()), [a.id]);
+    let user = store.get_user(&p, u).await.unwrap().unwrap();
+    assert_eq!(user.primary_email.as_deref(), Some("a@x.io"));
+}
+
+/// The uniqueness rules come back as typed conflicts, and leave nothing behind.
+pub async fn conflicts(store: &dyn Store) {
+    let p = project(store).await;
+    let (u, v) = (user(store, &p).await, user(store, &p).await);
+    store
+        .create_channel(&p, &channel(u, "same@x.io", true, false))
+        .await
+        .unwrap();
+    let dup = store
+        .create_channel(&p, &channel(u, "same@x.io", false, true))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(dup, StoreError::Conflict(Conflict::ValueTakenByUser)),
+        "{dup:?}"
+    );
+    let auth = store
+        .create_channel(&p, &channel(v, "same@x.io", true, true))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(auth, StoreError::Conflict(Conflict::ValueUsedForAuth { ref value }) if value == "same@x.io"),
+        "{auth:?}"
+    );
+    // Not for auth, another user may hold it; switching it to auth conflicts.
+    let shared = store
+        .create_channel(&p, &channel(v, "same@x.io", false, false))
+        .await
+        .unwrap();
+    let changes = ChannelChanges {
+        used_for_auth: Some(true),
+        is_primary: Some(true),
+        ..Default::default()
+    };
+    let err = store
+        .update_channel(&p, v, shared.id, &changes)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(Conflict::ValueUsedForAuth { .. })),
+        "{err:?}"
+    );
+    // The failed update demoted nothing and promoted nothing.
+    let after = store.get_channel(&p, v, shared.id).await.unwrap().unwrap();
+    assert_eq!(after, shared);
+    assert_eq!(
+        store
+            .list_channels(&p, &ChannelFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+/// Missing rows and users are reported as such; deleting a user deletes its channels.
+pub async fn missing_rows_and_cascade(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    let ghost = Uuid::new_v4();
+    let err = store
+        .create_channel(&p, &channel(ghost, "g@x.io", false, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let err = store
+        .update_channel(&p, u, Uuid::new_v4(), &ChannelChanges::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound), "{err:?}");
+    assert!(matches!(
+        store.delete_channel(&p, u, Uuid::new_v4()).await,
+        Err(StoreError::NotFound)
+    ));
+    store
+        .create_channel(&p, &channel(u, "c@x.io", true, true))
+        .await
+        .unwrap();
+    store
+        .create_refresh_token(&p, u, b"hash", 10)
+        .await
+        .unwrap();
+    store.delete_user(&p, u).await.unwrap();
+    assert!(store
+        .list_channels(&p, &ChannelFilter::default())
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(matches!(
+        store.delete_user(&p, u).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+/// Lists are oldest first and continue after a position.
+pub async fn listing(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        ids.push(
+            store
+                .create_channel(&p, &channel(u, &format!("{i}@x.io"), false, false))
+                .await
+                .unwrap(),
+        );
+    }
+    let page = store
+        .list_channels(
+            &p,
+            &ChannelFilter {
+                user_id: Some(u),
+                after_seq: Some(ids[1].seq),
+                limit: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page, ids[2..4]);
+    let one = store
+        .list_channels(
+            &p,
+            &ChannelFilter {
+                channel_id: Some(ids[4].id),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(one, ids[4..]);
+}
+
+/// Runs every check, each on a fresh store from `open`.
+pub async fn run<S: Store, F: std::future::Future<Output = S>>(open: impl Fn() -> F) {
+    one_primary_per_user(&open().await).await;
+    conflicts(&open().await).await;
+    missing_rows_and_cascade(&open().await).await;
+    listing(&open().await).await;
+}
