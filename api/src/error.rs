@@ -82,6 +82,8 @@ error_codes! {
     ContactChannelAlreadyExists = ("CONTACT_CHANNEL_ALREADY_EXISTS", CONFLICT, false),
     /// Our code: Stack Auth answers plain text here.
     ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false),
+    /// The database could not be reached; retry later.
+    DatabaseUnavailable = ("DATABASE_UNAVAILABLE", SERVICE_UNAVAILABLE, false),
     /// Something failed inside the server; no input is meant to produce it.
     InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
 }

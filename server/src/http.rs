@@ -151,14 +151,22 @@ fn api_error(e: ServiceError) -> ApiError {
                 "would_work_if_email_was_verified": false,
             }),
         ),
+        E::Unavailable(_) => ApiError::new(
+            C::DatabaseUnavailable,
+            "The database is unavailable; retry the request later.",
+        ),
         E::Internal(_) => ApiError::new(C::InternalError, "An internal error occurred."),
     }
 }
 
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
-        if let ServiceError::Internal(detail) = &e {
-            tracing::error!(%detail, "request failed inside the server");
+        match &e {
+            ServiceError::Internal(detail) => {
+                tracing::error!(%detail, "request failed inside the server")
+            }
+            ServiceError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            _ => {}
         }
         api_error(e)
     }

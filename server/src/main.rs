@@ -4,14 +4,16 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use contact_channels_server::server::{self, ServerConfig};
 use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
+use contact_channels_server::store::postgres::PgSettings;
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Parser)]
 #[command(version, about = "Stack Auth-compatible contact-channel API server")]
 struct Cli {
-    /// SQLite database file (created if missing), or `:memory:`.
+    /// SQLite database file (created if missing), `:memory:`, or a `postgres://` URL.
     #[arg(
         long,
         global = true,
@@ -19,6 +21,38 @@ struct Cli {
         default_value = "contact-channels.db"
     )]
     database: String,
+    /// PostgreSQL: most connections this instance opens.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_PG_POOL_SIZE",
+        default_value_t = 10
+    )]
+    pg_pool_size: u32,
+    /// PostgreSQL: seconds to wait for a connection before a request fails with 503.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_PG_CONNECT_TIMEOUT",
+        default_value_t = 5
+    )]
+    pg_connect_timeout: u64,
+    /// PostgreSQL: longest a statement may run, in seconds.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_PG_STATEMENT_TIMEOUT",
+        default_value_t = 10
+    )]
+    pg_statement_timeout: u64,
+    /// PostgreSQL: seconds to keep retrying at startup while the database is unreachable.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_PG_STARTUP_WAIT",
+        default_value_t = 30
+    )]
+    pg_startup_wait: u64,
     /// Log level; `info` also logs every request, which costs throughput.
     #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
     log_level: LogLevel,
@@ -38,6 +72,8 @@ enum Command {
     /// Manage projects.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Apply the database migrations and exit (`serve` also applies them on start).
+    Migrate,
 }
 
 #[derive(Subcommand)]
@@ -106,12 +142,17 @@ async fn main() -> Result<()> {
         .with_writer(std::io::stderr)
         .with_max_level(cli.log_level.tracing())
         .init();
-    let store = server::open_store(&cli.database).await?;
+    let pg = PgSettings {
+        pool_size: cli.pg_pool_size,
+        connect_timeout: Duration::from_secs(cli.pg_connect_timeout),
+        statement_timeout: Duration::from_secs(cli.pg_statement_timeout),
+    };
+    let store =
+        server::open_store(&cli.database, &pg, Duration::from_secs(cli.pg_startup_wait)).await?;
     match cli.command {
         Command::Serve { bind } => {
             let config = ServerConfig {
                 bind,
-                database: cli.database.clone(),
                 log_level: cli.log_level.dropshot(),
                 service: ServiceConfig {
                     issuer_base_url: format!("http://{bind}"),
@@ -140,6 +181,11 @@ async fn main() -> Result<()> {
                 .create_project(&display_name, allow_localhost)
                 .await?;
             print_keys(&keys);
+            Ok(())
+        }
+        Command::Migrate => {
+            // Opening the store applied them.
+            eprintln!("migrations applied");
             Ok(())
         }
         Command::Project(ProjectCommand::List) => {

@@ -2,13 +2,15 @@
 
 use crate::http::ServerImpl;
 use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
+use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use anyhow::{Context, Result};
 use contact_channels_api::contact_channels_api_mod;
 use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpServer, ServerBuilder};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Largest request body accepted. The API's bodies are a few hundred bytes; dropshot's default
 /// of 1 KiB would refuse a long but valid display name.
@@ -19,8 +21,6 @@ pub const REQUEST_BODY_MAX_BYTES: usize = 16 * 1024;
 pub struct ServerConfig {
     /// Address to listen on; port 0 picks a free one.
     pub bind: SocketAddr,
-    /// A SQLite file path, or `:memory:`.
-    pub database: String,
     /// Level of dropshot's own log (`info` logs every request).
     pub log_level: ConfigLoggingLevel,
     /// Rules and token settings.
@@ -31,19 +31,58 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: "127.0.0.1:8102".parse().expect("a valid address"),
-            database: "contact-channels.db".into(),
             log_level: ConfigLoggingLevel::Warn,
             service: ServiceConfig::default(),
         }
     }
 }
 
-/// Opens the store a `--database` value names.
-pub async fn open_store(database: &str) -> Result<Arc<dyn Store>> {
-    let store = SqliteStore::open(database)
-        .await
-        .with_context(|| format!("opening the SQLite database {database}"))?;
-    Ok(Arc::new(store))
+/// Whether a `--database` value names a PostgreSQL database.
+pub fn is_postgres_url(database: &str) -> bool {
+    database.starts_with("postgres://") || database.starts_with("postgresql://")
+}
+
+/// Opens the store a `--database` value names: a `postgres://` URL, or a SQLite file path (or
+/// `:memory:`). PostgreSQL is retried until `startup_wait` has passed, so the server can start
+/// before its database does.
+pub async fn open_store(
+    database: &str,
+    pg: &PgSettings,
+    startup_wait: Duration,
+) -> Result<Arc<dyn Store>> {
+    if !is_postgres_url(database) {
+        let store = SqliteStore::open(database)
+            .await
+            .with_context(|| format!("opening the SQLite database {database}"))?;
+        return Ok(Arc::new(store));
+    }
+    let deadline = Instant::now() + startup_wait;
+    loop {
+        match PgStore::open(database, pg).await {
+            Ok(store) => return Ok(Arc::new(store)),
+            Err(StoreError::Unavailable(e)) if Instant::now() < deadline => {
+                tracing::warn!("PostgreSQL is unreachable ({e}); retrying in 1 s");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "opening the PostgreSQL database {}",
+                    redact(database)
+                )))
+            }
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
 }
 
 /// Creates the development project if the database has none, returning its keys.

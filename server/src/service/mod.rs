@@ -64,6 +64,8 @@ pub enum ServiceError {
     ContactChannelAlreadyExists,
     #[error("{0} is already used for auth by another contact channel")]
     ContactChannelAlreadyUsedForAuth(String),
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -79,17 +81,21 @@ impl From<StoreError> for ServiceError {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
             StoreError::UserMissing => ServiceError::UserIdDoesNotExist(String::new()),
-            StoreError::Backend(e) => {
-                let mut message = e.to_string();
-                let mut source = std::error::Error::source(&e);
-                while let Some(cause) = source {
-                    message.push_str(&format!(": {cause}"));
-                    source = cause.source();
-                }
-                ServiceError::Internal(message)
-            }
+            StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&e)),
+            StoreError::Backend(e) => ServiceError::Internal(error_chain(&e)),
         }
     }
+}
+
+/// An error and its causes, for the log.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }
 
 /// The time, in milliseconds since the Unix epoch; tests move it by hand.

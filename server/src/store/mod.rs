@@ -1,4 +1,5 @@
-//! Storage: one [`Store`] trait, implemented for SQLite ([`sqlite::SqliteStore`]).
+//! Storage: one [`Store`] trait, implemented for SQLite ([`sqlite::SqliteStore`], the embedded
+//! default) and PostgreSQL ([`postgres::PgStore`], for several server instances).
 //!
 //! The store knows rows and constraints, not wire types or callers. The API's invariants (one
 //! primary channel per user, a value held once per user, one auth channel per value in a
@@ -6,6 +7,7 @@
 //! so they hold however many server processes share the database. Constraint violations come
 //! back as [`StoreError::Conflict`], never as a backend error.
 
+pub mod postgres;
 pub mod sqlite;
 
 #[cfg(test)]
@@ -100,8 +102,24 @@ pub enum StoreError {
     UserMissing,
     #[error("uniqueness conflict: {0:?}")]
     Conflict(Conflict),
+    #[error("the database cannot be reached")]
+    Unavailable(#[source] sqlx::Error),
     #[error("database error")]
     Backend(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Connection-level failures mean the database is down or overloaded, which a client may
+    /// retry; anything else is a fault.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
+            e => StoreError::Backend(e),
+        }
+    }
 }
 
 /// Storage of projects, users, contact channels and refresh tokens.

@@ -109,11 +109,11 @@ fn map_err(e: sqlx::Error, value: &str) -> StoreError {
             });
         }
     }
-    StoreError::Backend(e)
+    StoreError::from(e)
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::Backend(e)
+    StoreError::from(e)
 }
 
 fn uuid_column(row: &SqliteRow, column: &str) -> Result<Uuid, StoreError> {

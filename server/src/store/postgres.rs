@@ -1,0 +1,579 @@
+//! PostgreSQL store, for several server instances sharing one database.
+//!
+//! Every write that touches a user's channels first locks that user's row (`SELECT … FOR
+//! UPDATE`), so concurrent writes for one user run one after the other on any number of
+//! instances: make-primary and its demotion, and the per-user duplicate check, cannot interleave.
+//! Writes for different users meet only at the project-wide auth index, where the loser's insert
+//! waits for the winner's commit and then fails with a unique violation, reported as
+//! [`Conflict::ValueUsedForAuth`].
+
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::{Postgres, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Settings of the PostgreSQL connection pool.
+#[derive(Clone, Debug)]
+pub struct PgSettings {
+    /// Most connections this instance opens.
+    pub pool_size: u32,
+    /// How long to wait for a connection (also bounds how long a request waits while the
+    /// database is down).
+    pub connect_timeout: Duration,
+    /// Longest a statement may run (`statement_timeout`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        PgSettings {
+            pool_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// PostgreSQL implementation of [`Store`].
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+const CHANNEL_COLUMNS: &str = "seq, id, user_id, value, used_for_auth, is_verified, is_primary";
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL; `?options=-c search_path=…` selects a schema)
+    /// and applies the migrations.
+    pub async fn open(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
+        let timeout_ms = settings.statement_timeout.as_millis().to_string();
+        let options = PgConnectOptions::from_str(url)
+            .map_err(backend)?
+            .options([("statement_timeout", timeout_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .acquire_timeout(settings.connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the versioned migrations in `migrations/postgres` (embedded at build time).
+    /// sqlx takes an advisory lock, so instances starting together migrate once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("migrations/postgres")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(e.into()))
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(backend)
+    }
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::from(e)
+}
+
+/// Maps PostgreSQL's constraint failures to what they mean for the API.
+fn map_err(e: sqlx::Error, value: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_foreign_key_violation() {
+            return StoreError::UserMissing;
+        }
+        match db.constraint() {
+            Some("contact_channels_user_value") => {
+                return StoreError::Conflict(Conflict::ValueTakenByUser)
+            }
+            Some("contact_channels_auth_value") => {
+                return StoreError::Conflict(Conflict::ValueUsedForAuth {
+                    value: value.to_owned(),
+                })
+            }
+            _ => {}
+        }
+    }
+    StoreError::from(e)
+}
+
+fn channel_from_row(row: &PgRow) -> Result<ChannelRecord, StoreError> {
+    Ok(ChannelRecord {
+        seq: row.try_get("seq").map_err(backend)?,
+        id: row.try_get("id").map_err(backend)?,
+        user_id: row.try_get("user_id").map_err(backend)?,
+        value: row.try_get("value").map_err(backend)?,
+        used_for_auth: row.try_get("used_for_auth").map_err(backend)?,
+        is_verified: row.try_get("is_verified").map_err(backend)?,
+        is_primary: row.try_get("is_primary").map_err(backend)?,
+    })
+}
+
+fn project_from_row(row: &PgRow) -> Result<ProjectRecord, StoreError> {
+    Ok(ProjectRecord {
+        id: row.try_get("id").map_err(backend)?,
+        display_name: row.try_get("display_name").map_err(backend)?,
+        publishable_client_key_hash: row
+            .try_get("publishable_client_key_hash")
+            .map_err(backend)?,
+        secret_server_key_hash: row.try_get("secret_server_key_hash").map_err(backend)?,
+        super_secret_admin_key_hash: row
+            .try_get("super_secret_admin_key_hash")
+            .map_err(backend)?,
+        signing_key: row.try_get("signing_key").map_err(backend)?,
+        allow_localhost: row.try_get("allow_localhost").map_err(backend)?,
+        created_at_millis: row.try_get("created_at_millis").map_err(backend)?,
+    })
+}
+
+/// Locks the user's row for the rest of the transaction: writes for one user are serialized.
+async fn lock_user(
+    tx: &mut Transaction<'static, Postgres>,
+    project_id: &str,
+    user_id: Uuid,
+) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT 1 FROM users WHERE project_id = $1 AND id = $2 FOR UPDATE")
+        .bind(project_id)
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    row.map(|_| ()).ok_or(StoreError::UserMissing)
+}
+
+async fn user_holds_value(
+    tx: &mut Transaction<'static, Postgres>,
+    project_id: &str,
+    user_id: Uuid,
+    value: &str,
+    except: Option<Uuid>,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT 1 FROM contact_channels
+         WHERE project_id = $1 AND user_id = $2 AND type = 'email' AND value = $3
+           AND id IS DISTINCT FROM $4",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .bind(value)
+    .bind(except)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(row.is_some())
+}
+
+async fn demote_primary(
+    tx: &mut Transaction<'static, Postgres>,
+    project_id: &str,
+    user_id: Uuid,
+    keep: Uuid,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE contact_channels SET is_primary = FALSE
+         WHERE project_id = $1 AND user_id = $2 AND is_primary AND id <> $3",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .bind(keep)
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO projects (id, display_name, publishable_client_key_hash,
+                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
+                allow_localhost, created_at_millis)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&p.id)
+        .bind(&p.display_name)
+        .bind(&p.publishable_client_key_hash)
+        .bind(&p.secret_server_key_hash)
+        .bind(&p.super_secret_admin_key_hash)
+        .bind(&p.signing_key)
+        .bind(p.allow_localhost)
+        .bind(p.created_at_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
+        let row = sqlx::query("SELECT * FROM projects WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(project_from_row).transpose()
+    }
+
+    async fn list_projects(&self) -> Result<Vec<ProjectRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM projects ORDER BY created_at_millis, id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(project_from_row).collect()
+    }
+
+    async fn create_user(
+        &self,
+        project_id: &str,
+        id: Uuid,
+        display_name: Option<&str>,
+        signed_up_at_millis: i64,
+    ) -> Result<UserRecord, StoreError> {
+        sqlx::query(
+            "INSERT INTO users (project_id, id, display_name, signed_up_at_millis) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(project_id)
+        .bind(id)
+        .bind(display_name)
+        .bind(signed_up_at_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(UserRecord {
+            id,
+            display_name: display_name.map(str::to_owned),
+            signed_up_at_millis,
+            primary_email: None,
+            primary_email_verified: false,
+        })
+    }
+
+    async fn get_user(&self, project_id: &str, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.display_name, u.signed_up_at_millis,
+                    c.value AS primary_email, COALESCE(c.is_verified, FALSE) AS primary_email_verified
+             FROM users u
+             LEFT JOIN contact_channels c
+               ON c.project_id = u.project_id AND c.user_id = u.id AND c.is_primary
+             WHERE u.project_id = $1 AND u.id = $2",
+        )
+        .bind(project_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(UserRecord {
+            id: row.try_get("id").map_err(backend)?,
+            display_name: row.try_get("display_name").map_err(backend)?,
+            signed_up_at_millis: row.try_get("signed_up_at_millis").map_err(backend)?,
+            primary_email: row.try_get("primary_email").map_err(backend)?,
+            primary_email_verified: row.try_get("primary_email_verified").map_err(backend)?,
+        }))
+    }
+
+    async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE project_id = $1 AND id = $2")
+            .bind(project_id)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn list_channels(
+        &self,
+        project_id: &str,
+        filter: &ChannelFilter,
+    ) -> Result<Vec<ChannelRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = $1
+               AND ($2::uuid IS NULL OR user_id = $2)
+               AND ($3::uuid IS NULL OR id = $3)
+               AND seq > $4
+             ORDER BY seq
+             LIMIT $5"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(filter.user_id)
+            .bind(filter.channel_id)
+            .bind(filter.after_seq.unwrap_or(0))
+            .bind(filter.limit.map(i64::from))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(channel_from_row).collect()
+    }
+
+    async fn get_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<Option<ChannelRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = $1 AND user_id = $2 AND id = $3"
+        );
+        let row = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(user_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(channel_from_row).transpose()
+    }
+
+    async fn create_channel(
+        &self,
+        project_id: &str,
+        c: &NewChannel,
+    ) -> Result<ChannelRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        lock_user(&mut tx, project_id, c.user_id).await?;
+        // Checked first so that breaking both uniqueness rules reports the per-user one.
+        if user_holds_value(&mut tx, project_id, c.user_id, &c.value, None).await? {
+            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+        }
+        if c.is_primary {
+            demote_primary(&mut tx, project_id, c.user_id, c.id).await?;
+        }
+        let sql = format!(
+            "INSERT INTO contact_channels
+                (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
+             VALUES ($1, $2, $3, 'email', $4, $5, $6, $7)
+             RETURNING {CHANNEL_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(c.user_id)
+            .bind(c.id)
+            .bind(&c.value)
+            .bind(c.used_for_auth)
+            .bind(c.is_verified)
+            .bind(c.is_primary)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| map_err(e, &c.value))?;
+        let channel = channel_from_row(&row)?;
+        tx.commit().await.map_err(|e| map_err(e, &c.value))?;
+        Ok(channel)
+    }
+
+    async fn update_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+        changes: &ChannelChanges,
+    ) -> Result<ChannelRecord, StoreError> {
+        let mut tx = self.begin().await?;
+        lock_user(&mut tx, project_id, user_id)
+            .await
+            .map_err(|e| match e {
+                // No user, no channel of that user.
+                StoreError::UserMissing => StoreError::NotFound,
+                e => e,
+            })?;
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = $1 AND user_id = $2 AND id = $3"
+        );
+        let current = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(user_id)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let current = current
+            .as_ref()
+            .map(channel_from_row)
+            .transpose()?
+            .ok_or(StoreError::NotFound)?;
+        let value = changes.value.as_deref().unwrap_or(&current.value);
+        if changes.value.is_some()
+            && user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await?
+        {
+            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+        }
+        if changes.is_primary == Some(true) {
+            demote_primary(&mut tx, project_id, user_id, id).await?;
+        }
+        let sql = format!(
+            "UPDATE contact_channels
+             SET value = $1, used_for_auth = $2, is_verified = $3, is_primary = $4
+             WHERE id = $5
+             RETURNING {CHANNEL_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(value)
+            .bind(changes.used_for_auth.unwrap_or(current.used_for_auth))
+            .bind(changes.is_verified.unwrap_or(current.is_verified))
+            .bind(changes.is_primary.unwrap_or(current.is_primary))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| map_err(e, value))?;
+        let channel = channel_from_row(&row)?;
+        tx.commit().await.map_err(|e| map_err(e, value))?;
+        Ok(channel)
+    }
+
+    async fn delete_channel(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        id: Uuid,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND id = $3",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn create_refresh_token(
+        &self,
+        project_id: &str,
+        user_id: Uuid,
+        token_hash: &[u8],
+        expires_at_millis: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, project_id, user_id, expires_at_millis)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(project_id)
+        .bind(user_id)
+        .bind(expires_at_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| map_err(e, ""))?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The PostgreSQL URL the tests use; `.ci/run` sets it.
+    const URL_VAR: &str = "CONTACT_CHANNELS_TEST_POSTGRES_URL";
+
+    /// A store in a fresh schema of the test database, and that schema's name.
+    async fn fresh(base: &str) -> (PgStore, String) {
+        let schema = format!("cc_test_{}", Uuid::new_v4().simple());
+        let admin = PgPool::connect(base).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(base).unwrap();
+        url.query_pairs_mut()
+            .append_pair("options", &format!("-c search_path={schema}"));
+        (
+            PgStore::open(url.as_str(), &PgSettings::default())
+                .await
+                .unwrap(),
+            schema,
+        )
+    }
+
+    #[tokio::test]
+    async fn conformance_suite() {
+        let Ok(base) = std::env::var(URL_VAR) else {
+            eprintln!("skipped: set {URL_VAR} to run the store suite on PostgreSQL");
+            return;
+        };
+        let schemas = std::sync::Mutex::new(Vec::new());
+        crate::store::conformance::run(|| async {
+            let (store, schema) = fresh(&base).await;
+            schemas.lock().unwrap().push(schema);
+            store
+        })
+        .await;
+        let admin = PgPool::connect(&base).await.unwrap();
+        for schema in schemas.into_inner().unwrap() {
+            sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+                .execute(&admin)
+                .await
+                .unwrap();
+        }
+    }
+
+    #[tokio::test]
+    async fn concurrent_make_primary_leaves_exactly_one_primary() {
+        let Ok(base) = std::env::var(URL_VAR) else {
+            eprintln!("skipped: set {URL_VAR} to run PostgreSQL tests");
+            return;
+        };
+        let (store, schema) = fresh(&base).await;
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let user = store
+            .create_user(&project.id, Uuid::new_v4(), None, 1)
+            .await
+            .unwrap()
+            .id;
+        let mut ids = Vec::new();
+        for i in 0..8 {
+            let c = NewChannel {
+                id: Uuid::new_v4(),
+                user_id: user,
+                value: format!("{i}@x.io"),
+                used_for_auth: false,
+                is_verified: false,
+                is_primary: false,
+            };
+            ids.push(store.create_channel(&project.id, &c).await.unwrap().id);
+        }
+        let tasks: Vec<_> = (0..40)
+            .map(|i| {
+                let (store, project, id) = (store.clone(), project.id.clone(), ids[i % ids.len()]);
+                tokio::spawn(async move {
+                    let changes = ChannelChanges {
+                        is_primary: Some(true),
+                        ..Default::default()
+                    };
+                    store.update_channel(&project, user, id, &changes).await
+                })
+            })
+            .collect();
+        for task in tasks {
+            task.await
+                .unwrap()
+                .expect("make-primary never conflicts: writes of one user are serialized");
+        }
+        let all = store
+            .list_channels(&project.id, &ChannelFilter::default())
+            .await
+            .unwrap();
+        assert_eq!(all.iter().filter(|c| c.is_primary).count(), 1);
+        let admin = PgPool::connect(&base).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+}
