@@ -2,63 +2,11 @@
 //! development project's keys once, serves the API with them, keeps data across restarts and
 //! shuts down cleanly on Ctrl-C (SIGINT).
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
 
-struct Served {
-    child: Child,
-    url: String,
-    env: HashMap<String, String>,
-}
-
-/// Starts `serve` on a free port and waits for it to say where it listens.
-fn serve(database: &Path) -> Served {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
-        .args([
-            "--database",
-            database.to_str().unwrap(),
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if let Some(url) = line.strip_prefix("contact-channels listening on ") {
-                let _ = tx.send(url.to_owned());
-            }
-        }
-    });
-    let url = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the server says where it listens");
-    // The keys are printed before the listening line; stdout is complete once it is closed or
-    // holds all four, so read what is there without blocking on the open pipe.
-    let (ktx, krx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let _ = ktx.send(line);
-        }
-    });
-    let mut env = HashMap::new();
-    while let Ok(line) = krx.recv_timeout(Duration::from_millis(300)) {
-        let (key, value) = line.split_once('=').expect("env-style lines");
-        env.insert(key.to_owned(), value.to_owned());
-    }
-    Served { child, url, env }
-}
+use common::serve;
+use std::path::PathBuf;
+use std::process::{Child, Command};
 
 fn temp_database() -> PathBuf {
     let dir = std::env::temp_dir().join(format!("contact-channels-cli-{}", std::process::id()));
@@ -70,6 +18,7 @@ fn temp_database() -> PathBuf {
     path
 }
 
+/// Sends SIGINT (what Ctrl-C sends) and waits for the exit.
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
     let status = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -82,7 +31,7 @@ fn interrupt(child: &mut Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     let database = temp_database();
-    let mut first = serve(&database);
+    let mut first = serve(database.to_str().unwrap());
     let env = first.env.clone();
     let keys: Vec<&str> = {
         let mut k: Vec<&str> = env.keys().map(String::as_str).collect();
@@ -167,7 +116,7 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     );
 
     // Restarted on the same database: no new keys, the old ones work, the data is there.
-    let mut second = serve(&database);
+    let mut second = serve(database.to_str().unwrap());
     assert!(
         second.env.is_empty(),
         "keys are printed only when the database is empty"

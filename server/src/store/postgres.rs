@@ -481,6 +481,12 @@ mod tests {
     /// The PostgreSQL URL the tests use; `.ci/run` sets it.
     const URL_VAR: &str = "CONTACT_CHANNELS_TEST_POSTGRES_URL";
 
+    /// Says, past cargo's output capture, that a test did not run.
+    fn skip(why: &str) {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "skipped: {why}");
+    }
+
     /// A store in a fresh schema of the test database, and that schema's name.
     async fn fresh(base: &str) -> (PgStore, String) {
         let schema = format!("cc_test_{}", Uuid::new_v4().simple());
@@ -503,7 +509,9 @@ mod tests {
     #[tokio::test]
     async fn conformance_suite() {
         let Ok(base) = std::env::var(URL_VAR) else {
-            eprintln!("skipped: set {URL_VAR} to run the store suite on PostgreSQL");
+            skip(&format!(
+                "set {URL_VAR} to run the store suite on PostgreSQL"
+            ));
             return;
         };
         let schemas = std::sync::Mutex::new(Vec::new());
@@ -525,7 +533,7 @@ mod tests {
     #[tokio::test]
     async fn concurrent_make_primary_leaves_exactly_one_primary() {
         let Ok(base) = std::env::var(URL_VAR) else {
-            eprintln!("skipped: set {URL_VAR} to run PostgreSQL tests");
+            skip(&format!("set {URL_VAR} to run PostgreSQL tests"));
             return;
         };
         let (store, schema) = fresh(&base).await;

@@ -1,0 +1,408 @@
+//! Several server processes (the real binary) on one PostgreSQL database: the invariants hold
+//! when requests for the same user or the same value race on different instances, and an
+//! instance killed mid-burst loses nothing it acknowledged.
+//!
+//! Needs `CONTACT_CHANNELS_TEST_POSTGRES_URL` (`.ci/run` sets it); each run uses a fresh schema.
+
+mod common;
+
+use common::{serve, Served};
+use futures::stream::{self, StreamExt};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+const URL_VAR: &str = "CONTACT_CHANNELS_TEST_POSTGRES_URL";
+/// Requests in flight at once during a burst.
+const CONCURRENCY: usize = 16;
+
+/// Says, past cargo's output capture, that a test did not run.
+fn skip(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "skipped: {why}");
+}
+
+/// A fresh schema in the test database; dropped by [`Schema::drop_now`].
+struct Schema {
+    base: String,
+    name: String,
+    url: String,
+}
+
+impl Schema {
+    async fn create(base: &str) -> Schema {
+        let name = format!("cc_multi_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(base).await.unwrap();
+        sqlx::query(&format!("CREATE SCHEMA {name}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        let mut url = url::Url::parse(base).unwrap();
+        url.query_pairs_mut()
+            .append_pair("options", &format!("-c search_path={name}"));
+        Schema {
+            base: base.to_owned(),
+            name,
+            url: url.to_string(),
+        }
+    }
+
+    async fn drop_now(self) {
+        let admin = sqlx::PgPool::connect(&self.base).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
+            .execute(&admin)
+            .await
+            .unwrap();
+    }
+}
+
+/// Server-key requests to any instance.
+#[derive(Clone)]
+struct Api {
+    http: reqwest::Client,
+    project_id: String,
+    key: String,
+}
+
+impl Api {
+    async fn send(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let mut request = self
+            .http
+            .request(method, format!("{base}/api/v1{path}"))
+            .header("x-stack-project-id", &self.project_id)
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &self.key);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        Ok((status, response.json().await.unwrap_or(Value::Null)))
+    }
+
+    async fn ok(
+        &self,
+        base: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Value {
+        let (status, body) = self.send(base, method, path, body).await.unwrap();
+        assert!(status < 300, "{status}: {body}");
+        body
+    }
+
+    async fn user(&self, base: &str) -> String {
+        self.ok(base, reqwest::Method::POST, "/users", Some(json!({})))
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn channel(&self, base: &str, user: &str, value: &str, auth: bool) -> Value {
+        let body =
+            json!({ "user_id": user, "value": value, "type": "email", "used_for_auth": auth });
+        self.ok(base, reqwest::Method::POST, "/contact-channels", Some(body))
+            .await
+    }
+
+    async fn channels(&self, base: &str, user: &str) -> Vec<Value> {
+        let list = self
+            .ok(
+                base,
+                reqwest::Method::GET,
+                &format!("/contact-channels?user_id={user}"),
+                None,
+            )
+            .await;
+        list["items"].as_array().unwrap().clone()
+    }
+}
+
+fn count_statuses(results: &[(u16, Value)]) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for (status, body) in results {
+        let key = match body["code"].as_str() {
+            Some(code) => format!("{status} {code}"),
+            None => status.to_string(),
+        };
+        *counts.entry(key).or_default() += 1;
+    }
+    counts
+}
+
+fn start_pair(schema: &Schema) -> (Served, Served, Api) {
+    // One after the other: only the first finds the database empty and creates the project.
+    let a = serve(&schema.url);
+    let b = serve(&schema.url);
+    assert!(b.env.is_empty());
+    let api = Api {
+        http: reqwest::Client::new(),
+        project_id: a.env["STACK_PROJECT_ID"].clone(),
+        key: a.env["STACK_SECRET_SERVER_KEY"].clone(),
+    };
+    (a, b, api)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invariants_hold_across_instances_under_a_burst() {
+    let Ok(base) = std::env::var(URL_VAR) else {
+        skip(&format!(
+            "set {URL_VAR} to run the multi-instance PostgreSQL test"
+        ));
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let (mut a, mut b, api) = start_pair(&schema);
+    let instances = [a.url.clone(), b.url.clone()];
+
+    // Setup: one user with six channels, twenty claimants, one channel to rewrite.
+    let owner = api.user(&instances[0]).await;
+    let mut owned = Vec::new();
+    for i in 0..6 {
+        owned.push(
+            api.channel(
+                &instances[i % 2],
+                &owner,
+                &format!("own{i}@example.com"),
+                false,
+            )
+            .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let mut claimants = Vec::new();
+    for i in 0..20 {
+        claimants.push(api.user(&instances[i % 2]).await);
+    }
+    let writer = api.user(&instances[1]).await;
+    let rewritten = api
+        .channel(&instances[0], &writer, "start@example.com", true)
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The burst: three kinds of racing requests, spread over both instances, interleaved.
+    enum Op {
+        MakePrimary(String),
+        Claim(String),
+        Rewrite(String),
+    }
+    let mut ops = Vec::new();
+    for i in 0..60 {
+        ops.push(Op::MakePrimary(owned[i % owned.len()].clone()));
+        if i < claimants.len() {
+            ops.push(Op::Claim(claimants[i].clone()));
+        }
+        if i < 30 {
+            ops.push(Op::Rewrite(format!("rewrite{i}@example.com")));
+        }
+    }
+    let results: Vec<(&'static str, String, u16, Value)> = stream::iter(ops.into_iter().enumerate())
+        .map(|(i, op)| {
+            let (api, instance) = (api.clone(), instances[i % 2].clone());
+            let (owner, writer, rewritten) = (owner.clone(), writer.clone(), rewritten.clone());
+            async move {
+                let (kind, key, path, method, body) = match op {
+                    Op::MakePrimary(id) => ("primary", id.clone(), format!("/contact-channels/{owner}/{id}"), reqwest::Method::PATCH, json!({ "is_primary": true })),
+                    Op::Claim(user) => ("claim", user.clone(), "/contact-channels".to_owned(), reqwest::Method::POST, json!({ "user_id": user, "value": "shared@example.com", "type": "email", "used_for_auth": true })),
+                    Op::Rewrite(value) => ("rewrite", value.clone(), format!("/contact-channels/{writer}/{rewritten}"), reqwest::Method::PATCH, json!({ "value": value })),
+                };
+                let (status, body) = api.send(&instance, method, &path, Some(body)).await.unwrap();
+                (kind, key, status, body)
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+
+    let of = |kind: &str| {
+        results
+            .iter()
+            .filter(|r| r.0 == kind)
+            .map(|r| (r.2, r.3.clone()))
+            .collect::<Vec<_>>()
+    };
+    for kind in ["primary", "claim", "rewrite"] {
+        eprintln!("{kind}: {:?}", count_statuses(&of(kind)));
+    }
+    assert!(
+        results.iter().all(|r| r.2 < 500),
+        "no 5xx: {:?}",
+        count_statuses(
+            &results
+                .iter()
+                .map(|r| (r.2, r.3.clone()))
+                .collect::<Vec<_>>()
+        )
+    );
+
+    // Make-primary on one user's channels: every call succeeds, exactly one primary remains, and
+    // it is one the calls made primary.
+    let primary = of("primary");
+    assert!(primary.iter().all(|(s, _)| *s == 200));
+    let final_owned = api.channels(&instances[1], &owner).await;
+    let primaries: Vec<&Value> = final_owned
+        .iter()
+        .filter(|c| c["is_primary"] == true)
+        .collect();
+    assert_eq!(primaries.len(), 1, "exactly one primary: {final_owned:?}");
+
+    // Twenty users claim one auth value: one wins, every loser gets the documented 409, and the
+    // stored owner is the winner.
+    let claims = of("claim");
+    let winners: Vec<&Value> = claims
+        .iter()
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    assert_eq!(winners.len(), 1, "{:?}", count_statuses(&claims));
+    for (status, body) in claims.iter().filter(|(s, _)| *s != 201) {
+        assert_eq!(*status, 409);
+        assert_eq!(
+            body["code"],
+            "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE"
+        );
+        assert_eq!(
+            body["details"]["contact_channel_value"],
+            "shared@example.com"
+        );
+    }
+    let mut owners = Vec::new();
+    for claimant in &claimants {
+        owners.extend(
+            api.channels(&instances[0], claimant)
+                .await
+                .into_iter()
+                .filter(|c| c["value"] == "shared@example.com" && c["used_for_auth"] == true),
+        );
+    }
+    assert_eq!(owners.len(), 1);
+    assert_eq!(&owners[0], winners[0]);
+
+    // Thirty rewrites of one channel: all succeed, and the stored value is one of theirs.
+    let rewrites = of("rewrite");
+    assert!(rewrites.iter().all(|(s, _)| *s == 200));
+    let answered: HashSet<String> = rewrites
+        .iter()
+        .map(|(_, b)| b["value"].as_str().unwrap().to_owned())
+        .collect();
+    let stored = api
+        .ok(
+            &instances[0],
+            reqwest::Method::GET,
+            &format!("/contact-channels/{writer}/{rewritten}"),
+            None,
+        )
+        .await;
+    assert!(
+        answered.contains(stored["value"].as_str().unwrap()),
+        "{stored}"
+    );
+    eprintln!(
+        "final: {} primary of {} channels; {} auth owner of shared@example.com; rewritten value {}",
+        primaries.len(),
+        final_owned.len(),
+        owners.len(),
+        stored["value"]
+    );
+
+    a.child.kill().unwrap();
+    b.child.kill().unwrap();
+    a.child.wait().unwrap();
+    b.child.wait().unwrap();
+    schema.drop_now().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_instance_loses_nothing_it_acknowledged() {
+    let Ok(base) = std::env::var(URL_VAR) else {
+        skip(&format!(
+            "set {URL_VAR} to run the multi-instance PostgreSQL test"
+        ));
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let (a, mut b, api) = start_pair(&schema);
+    let instances = [a.url.clone(), b.url.clone()];
+    let user = api.user(&instances[1]).await;
+    let a = Arc::new(std::sync::Mutex::new(a));
+    let done = Arc::new(AtomicUsize::new(0));
+
+    // 200 creates spread over both instances; instance A is killed (SIGKILL) after 60 complete.
+    let results: Vec<(usize, Option<(u16, Value)>)> = stream::iter(0..200)
+        .map(|i| {
+            let (api, user, done, a) = (api.clone(), user.clone(), done.clone(), a.clone());
+            let instance = instances[i % 2].clone();
+            async move {
+                let body = json!({ "user_id": user, "value": format!("k{i}@example.com"), "type": "email", "used_for_auth": false });
+                let result = api.send(&instance, reqwest::Method::POST, "/contact-channels", Some(body)).await.ok();
+                if done.fetch_add(1, Ordering::SeqCst) + 1 == 60 {
+                    a.lock().unwrap().child.kill().unwrap();
+                }
+                (i, result)
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+
+    let acknowledged: Vec<&Value> = results
+        .iter()
+        .filter_map(|(_, r)| r.as_ref())
+        .filter(|(s, _)| *s == 201)
+        .map(|(_, b)| b)
+        .collect();
+    let on_b_after = results
+        .iter()
+        .filter(|(i, r)| i % 2 == 1 && r.as_ref().is_some_and(|(s, _)| *s == 201))
+        .count();
+    let failed_on_a = results
+        .iter()
+        .filter(|(i, r)| i % 2 == 0 && r.is_none())
+        .count();
+    assert!(
+        results
+            .iter()
+            .all(|(_, r)| r.as_ref().is_none_or(|(s, _)| *s == 201)),
+        "only successes or dropped connections"
+    );
+    assert_eq!(
+        on_b_after, 100,
+        "the surviving instance served every request sent to it"
+    );
+    assert!(failed_on_a > 0, "instance A was killed mid-burst");
+
+    // Everything acknowledged is stored, on the surviving instance.
+    let stored = api.channels(&instances[1], &user).await;
+    let stored_ids: HashSet<&str> = stored.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    for channel in &acknowledged {
+        assert!(
+            stored_ids.contains(channel["id"].as_str().unwrap()),
+            "lost {channel}"
+        );
+    }
+    eprintln!(
+        "kill: {} acknowledged, {} stored, {} requests to the killed instance failed",
+        acknowledged.len(),
+        stored.len(),
+        failed_on_a
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    let _ = a.lock().unwrap().child.wait();
+    b.child.kill().unwrap();
+    b.child.wait().unwrap();
+    schema.drop_now().await;
+}
