@@ -84,6 +84,16 @@ error_codes! {
     ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false),
     /// The database could not be reached; retry later.
     DatabaseUnavailable = ("DATABASE_UNAVAILABLE", SERVICE_UNAVAILABLE, false),
+    RedirectUrlNotWhitelisted = ("REDIRECT_URL_NOT_WHITELISTED", BAD_REQUEST, true),
+    EmailAlreadyVerified = ("EMAIL_ALREADY_VERIFIED", CONFLICT, true),
+    VerificationCodeNotFound = ("VERIFICATION_CODE_NOT_FOUND", NOT_FOUND, true),
+    VerificationCodeExpired = ("VERIFICATION_CODE_EXPIRED", BAD_REQUEST, true),
+    VerificationCodeAlreadyUsed = ("VERIFICATION_CODE_ALREADY_USED", CONFLICT, true),
+    VerificationCodeMaxAttemptsReached = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED", BAD_REQUEST, true),
+    /// Our code: the channel's value changed after the code was sent.
+    VerificationCodeOutdated = ("VERIFICATION_CODE_OUTDATED", CONFLICT, false),
+    /// Our code: the mail server refused or could not be reached.
+    EmailDeliveryFailed = ("EMAIL_DELIVERY_FAILED", BAD_GATEWAY, false),
     /// Something failed inside the server; no input is meant to produce it.
     InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
 }

@@ -80,6 +80,46 @@ pub trait ContactChannelsApi {
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<Success>>;
 
+    /// Send a verification code
+    ///
+    /// Emails the channel a link to `callback_url` with `code=<code>` appended. The code is
+    /// single use and expires after 7 days.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}/send-verification-code",
+        tags = ["contact-channels"],
+    }]
+    async fn send_contact_channel_verification_code(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+        body: JsonBody<VerificationCodeSend>,
+    ) -> ApiResult<HttpResponseOk<Success>>;
+
+    /// Verify an email
+    ///
+    /// Consumes the code from the emailed link and marks its channel verified. Needs no user:
+    /// whoever clicks the link is usually not signed in.
+    #[endpoint { method = POST, path = "/api/v1/contact-channels/{user_id}", tags = ["contact-channels"] }]
+    async fn verify_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<VerifyPath>>,
+        body: JsonBody<VerificationCode>,
+    ) -> ApiResult<HttpResponseOk<Success>>;
+
+    /// Check a verification code
+    ///
+    /// Tells whether a code would verify, without consuming it.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
+        tags = ["contact-channels"],
+    }]
+    async fn check_contact_channel_verification_code(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<CheckCodePath>>,
+        body: JsonBody<VerificationCode>,
+    ) -> ApiResult<HttpResponseOk<VerificationCodeCheck>>;
+
     /// Create a user
     ///
     /// Server or admin access.
@@ -153,6 +193,15 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
         another channel already uses it for auth \
         (CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE)";
     const TOO_LARGE: &str = "The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE)";
+    const CODE_BAD_REQUEST: &str = "Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or \
+        invalid request headers, VERIFICATION_CODE_EXPIRED or \
+        VERIFICATION_CODE_MAX_ATTEMPTS_REACHED";
+    const CODE_NOT_FOUND: &str = "No such code (VERIFICATION_CODE_NOT_FOUND), or its channel was \
+        deleted (CONTACT_CHANNEL_NOT_FOUND)";
+    const CODE_CONFLICT: &str =
+        "The code was used (VERIFICATION_CODE_ALREADY_USED), the channel is \
+        verified already (EMAIL_ALREADY_VERIFIED), or its value changed since the code was sent \
+        (VERIFICATION_CODE_OUTDATED)";
     let mut statuses = vec![(400, BAD_REQUEST), (401, UNAUTHORIZED)];
     match operation_id {
         "list_contact_channels" => statuses.push((403, FORBIDDEN)),
@@ -171,6 +220,27 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
         "get_user" => statuses.extend([(403, FORBIDDEN), (404, "No such user (USER_NOT_FOUND)")]),
         "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
         "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
+        "send_contact_channel_verification_code" => statuses.extend([
+            (403, FORBIDDEN),
+            (404, CHANNEL_NOT_FOUND),
+            (
+                409,
+                "The channel is verified already (EMAIL_ALREADY_VERIFIED)",
+            ),
+            (413, TOO_LARGE),
+            (
+                502,
+                "The email could not be delivered (EMAIL_DELIVERY_FAILED); no code was kept",
+            ),
+        ]),
+        "verify_contact_channel" | "check_contact_channel_verification_code" => {
+            statuses[0] = (400, CODE_BAD_REQUEST);
+            statuses.extend([
+                (404, CODE_NOT_FOUND),
+                (409, CODE_CONFLICT),
+                (413, TOO_LARGE),
+            ]);
+        }
         _ => {}
     }
     statuses
@@ -200,6 +270,7 @@ pub fn openapi_document() -> Value {
         { "project_id": [], "access_type": [], "super_secret_admin_key": [] },
     ]);
 
+    render_literal_segments(&mut doc);
     if let Some(paths) = doc["paths"].as_object_mut() {
         for item in paths.values_mut() {
             let Some(item) = item.as_object_mut() else {
@@ -223,6 +294,75 @@ pub fn openapi_document() -> Value {
         }
     }
     canonical(doc)
+}
+
+/// Renders path parameters whose schema is a single-value string enum as literal segments (see
+/// [`types::VerifySegment`]), moving their operations to the literal path.
+fn render_literal_segments(doc: &mut Value) {
+    let schemas = doc["components"]["schemas"].clone();
+    let mut literal_schemas = Vec::new();
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    let mut moved: Vec<(String, String, Value)> = Vec::new();
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let methods: Vec<String> = item.keys().cloned().collect();
+        for method in methods {
+            let operation = &item[&method];
+            let mut literal_path = path.clone();
+            let mut kept = Vec::new();
+            for param in operation["parameters"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                let name = param["name"].as_str().unwrap_or_default();
+                let reference = param["schema"]["$ref"].as_str().unwrap_or_default();
+                let schema_name = reference.trim_start_matches("#/components/schemas/");
+                let literal = literal_of(&schemas[schema_name]);
+                match (param["in"].as_str(), literal) {
+                    (Some("path"), Some(literal)) => {
+                        literal_path = literal_path.replace(&format!("{{{name}}}"), &literal);
+                        literal_schemas.push(schema_name.to_owned());
+                    }
+                    _ => kept.push(param),
+                }
+            }
+            if literal_path != *path {
+                let mut operation = item.remove(&method).expect("the method exists");
+                if kept.is_empty() {
+                    operation
+                        .as_object_mut()
+                        .expect("an operation")
+                        .remove("parameters");
+                } else {
+                    operation["parameters"] = Value::Array(kept);
+                }
+                moved.push((literal_path, method, operation));
+            }
+        }
+    }
+    paths.retain(|_, item| item.as_object().is_some_and(|i| !i.is_empty()));
+    for (path, method, operation) in moved {
+        paths.entry(path).or_insert_with(|| json!({}))[method] = operation;
+    }
+    // The segments' schemas describe no value a client sends.
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        for name in literal_schemas {
+            schemas.remove(&name);
+        }
+    }
+}
+
+/// The one value of a single-value string enum schema.
+fn literal_of(schema: &Value) -> Option<String> {
+    match schema["enum"].as_array() {
+        Some(values) if values.len() == 1 => values[0].as_str().map(str::to_owned),
+        _ => None,
+    }
 }
 
 /// The spec as committed: pretty JSON with sorted keys and a final newline.

@@ -282,3 +282,63 @@ pub struct Error {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub details: Option<serde_json::Map<String, serde_json::Value>>,
 }
+
+/// Body of `send_contact_channel_verification_code`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationCodeSend {
+    /// Where the emailed link points; `code=<code>` is appended to its query. Must be on one of
+    /// the project's trusted domains (or localhost, when the project allows it).
+    pub callback_url: String,
+}
+
+/// Body of `verify_contact_channel` and `check_contact_channel_verification_code`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationCode {
+    /// The code from the emailed link: 45 lowercase characters.
+    pub code: String,
+}
+
+/// Answer of `check_contact_channel_verification_code`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub struct VerificationCodeCheck {
+    /// Always true: an unusable code is answered with an error.
+    pub is_code_valid: bool,
+}
+
+/// A path segment that can only be the literal `verify`.
+///
+/// Dropshot cannot route a literal segment beside a variable one (`/contact-channels/verify`
+/// beside `/contact-channels/{user_id}`), so the verification routes are declared with the
+/// variable names of their siblings and a single-value enum; [`crate::openapi_document`] renders
+/// such parameters as the literal path Stack Auth documents.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum VerifySegment {
+    #[serde(rename = "verify")]
+    Verify,
+}
+
+/// A path segment that can only be the literal `check-code`.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
+pub enum CheckCodeSegment {
+    #[serde(rename = "check-code")]
+    CheckCode,
+}
+
+/// Path of `verify_contact_channel`: `/api/v1/contact-channels/verify`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct VerifyPath {
+    /// Always `verify`.
+    pub user_id: VerifySegment,
+}
+
+/// Path of `check_contact_channel_verification_code`:
+/// `/api/v1/contact-channels/verify/check-code`.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct CheckCodePath {
+    /// Always `verify`.
+    pub user_id: VerifySegment,
+    /// Always `check-code`.
+    pub contact_channel_id: CheckCodeSegment,
+}

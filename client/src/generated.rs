@@ -253,6 +253,41 @@ pub mod types {
             Default::default()
         }
     }
+    ///Body of `verify_contact_channel` and `check_contact_channel_verification_code`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct VerificationCode {
+        ///The code from the emailed link: 45 lowercase characters.
+        pub code: ::std::string::String,
+    }
+    impl VerificationCode {
+        pub fn builder() -> builder::VerificationCode {
+            Default::default()
+        }
+    }
+    ///Answer of `check_contact_channel_verification_code`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct VerificationCodeCheck {
+        ///Always true: an unusable code is answered with an error.
+        pub is_code_valid: bool,
+    }
+    impl VerificationCodeCheck {
+        pub fn builder() -> builder::VerificationCodeCheck {
+            Default::default()
+        }
+    }
+    ///Body of `send_contact_channel_verification_code`.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    pub struct VerificationCodeSend {
+        ///Where the emailed link points; `code=<code>` is appended to its query. Must be on one of the project's trusted domains (or localhost, when the project allows it).
+        pub callback_url: ::std::string::String,
+    }
+    impl VerificationCodeSend {
+        pub fn builder() -> builder::VerificationCodeSend {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
@@ -1192,6 +1227,134 @@ pub mod types {
                 }
             }
         }
+        #[derive(Clone, Debug)]
+        pub struct VerificationCode {
+            code: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for VerificationCode {
+            fn default() -> Self {
+                Self {
+                    code: Err("no value supplied for code".to_string()),
+                }
+            }
+        }
+        impl VerificationCode {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VerificationCode> for super::VerificationCode {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VerificationCode,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { code: value.code? })
+            }
+        }
+        impl ::std::convert::From<super::VerificationCode> for VerificationCode {
+            fn from(value: super::VerificationCode) -> Self {
+                Self { code: Ok(value.code) }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VerificationCodeCheck {
+            is_code_valid: ::std::result::Result<bool, ::std::string::String>,
+        }
+        impl ::std::default::Default for VerificationCodeCheck {
+            fn default() -> Self {
+                Self {
+                    is_code_valid: Err("no value supplied for is_code_valid".to_string()),
+                }
+            }
+        }
+        impl VerificationCodeCheck {
+            pub fn is_code_valid<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<bool>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_code_valid = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for is_code_valid: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VerificationCodeCheck>
+        for super::VerificationCodeCheck {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VerificationCodeCheck,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    is_code_valid: value.is_code_valid?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VerificationCodeCheck>
+        for VerificationCodeCheck {
+            fn from(value: super::VerificationCodeCheck) -> Self {
+                Self {
+                    is_code_valid: Ok(value.is_code_valid),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct VerificationCodeSend {
+            callback_url: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for VerificationCodeSend {
+            fn default() -> Self {
+                Self {
+                    callback_url: Err("no value supplied for callback_url".to_string()),
+                }
+            }
+        }
+        impl VerificationCodeSend {
+            pub fn callback_url<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.callback_url = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for callback_url: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<VerificationCodeSend>
+        for super::VerificationCodeSend {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: VerificationCodeSend,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    callback_url: value.callback_url?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::VerificationCodeSend> for VerificationCodeSend {
+            fn from(value: super::VerificationCodeSend) -> Self {
+                Self {
+                    callback_url: Ok(value.callback_url),
+                }
+            }
+        }
     }
     /// Error types.
     pub mod error {
@@ -1336,6 +1499,38 @@ let response = client.create_contact_channel()
     pub fn create_contact_channel(&self) -> builder::CreateContactChannel<'_> {
         builder::CreateContactChannel::new(self)
     }
+    /**Verify an email
+
+Consumes the code from the emailed link and marks its channel verified. Needs no user: whoever clicks the link is usually not signed in.
+
+Sends a `POST` request to `/api/v1/contact-channels/verify`
+
+```ignore
+let response = client.verify_contact_channel()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn verify_contact_channel(&self) -> builder::VerifyContactChannel<'_> {
+        builder::VerifyContactChannel::new(self)
+    }
+    /**Check a verification code
+
+Tells whether a code would verify, without consuming it.
+
+Sends a `POST` request to `/api/v1/contact-channels/verify/check-code`
+
+```ignore
+let response = client.check_contact_channel_verification_code()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn check_contact_channel_verification_code(
+        &self,
+    ) -> builder::CheckContactChannelVerificationCode<'_> {
+        builder::CheckContactChannelVerificationCode::new(self)
+    }
     /**Get a contact channel
 
 Sends a `GET` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}`
@@ -1388,6 +1583,29 @@ let response = client.update_contact_channel()
 ```*/
     pub fn update_contact_channel(&self) -> builder::UpdateContactChannel<'_> {
         builder::UpdateContactChannel::new(self)
+    }
+    /**Send a verification code
+
+Emails the channel a link to `callback_url` with `code=<code>` appended. The code is single use and expires after 7 days.
+
+Sends a `POST` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}/send-verification-code`
+
+Arguments:
+- `user_id`: the user that the contact channel belongs to
+- `contact_channel_id`: the target contact channel
+- `body`
+```ignore
+let response = client.send_contact_channel_verification_code()
+    .user_id(user_id)
+    .contact_channel_id(contact_channel_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_contact_channel_verification_code(
+        &self,
+    ) -> builder::SendContactChannelVerificationCode<'_> {
+        builder::SendContactChannelVerificationCode::new(self)
     }
     /**Create a user
 
@@ -1854,6 +2072,270 @@ pub mod builder {
             }
         }
     }
+    /**Builder for [`Client::verify_contact_channel`]
+
+[`Client::verify_contact_channel`]: super::Client::verify_contact_channel*/
+    #[derive(Debug, Clone)]
+    pub struct VerifyContactChannel<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VerificationCode, String>,
+    }
+    impl<'a> VerifyContactChannel<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VerificationCode>,
+            <V as std::convert::TryInto<
+                types::VerificationCode,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VerificationCode` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VerificationCode,
+            ) -> types::builder::VerificationCode,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/contact-channels/verify`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Success>, Error<types::Error>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VerificationCode::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/contact-channels/verify", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "verify_contact_channel",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::check_contact_channel_verification_code`]
+
+[`Client::check_contact_channel_verification_code`]: super::Client::check_contact_channel_verification_code*/
+    #[derive(Debug, Clone)]
+    pub struct CheckContactChannelVerificationCode<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::VerificationCode, String>,
+    }
+    impl<'a> CheckContactChannelVerificationCode<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VerificationCode>,
+            <V as std::convert::TryInto<
+                types::VerificationCode,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `VerificationCode` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VerificationCode,
+            ) -> types::builder::VerificationCode,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/contact-channels/verify/check-code`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::VerificationCodeCheck>, Error<types::Error>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::VerificationCode::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/contact-channels/verify/check-code", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "check_contact_channel_verification_code",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::get_contact_channel`]
 
 [`Client::get_contact_channel`]: super::Client::get_contact_channel*/
@@ -2273,6 +2755,189 @@ pub mod builder {
                     )
                 }
                 500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::send_contact_channel_verification_code`]
+
+[`Client::send_contact_channel_verification_code`]: super::Client::send_contact_channel_verification_code*/
+    #[derive(Debug, Clone)]
+    pub struct SendContactChannelVerificationCode<'a> {
+        client: &'a super::Client,
+        user_id: Result<::std::string::String, String>,
+        contact_channel_id: Result<::std::string::String, String>,
+        body: Result<types::builder::VerificationCodeSend, String>,
+    }
+    impl<'a> SendContactChannelVerificationCode<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                user_id: Err("user_id was not initialized".to_string()),
+                contact_channel_id: Err(
+                    "contact_channel_id was not initialized".to_string(),
+                ),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn user_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.user_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for user_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn contact_channel_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.contact_channel_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for contact_channel_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::VerificationCodeSend>,
+            <V as std::convert::TryInto<
+                types::VerificationCodeSend,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `VerificationCodeSend` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::VerificationCodeSend,
+            ) -> types::builder::VerificationCodeSend,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}/send-verification-code`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Success>, Error<types::Error>> {
+            let Self { client, user_id, contact_channel_id, body } = self;
+            let user_id = user_id.map_err(Error::InvalidRequest)?;
+            let contact_channel_id = contact_channel_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::VerificationCodeSend::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v1/contact-channels/{}/{}/send-verification-code", client
+                .baseurl, encode_path(& user_id.to_string()), encode_path(&
+                contact_channel_id.to_string()),
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "send_contact_channel_verification_code",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                403u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                404u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                409u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                502u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -151,6 +151,32 @@ fn api_error(e: ServiceError) -> ApiError {
                 "would_work_if_email_was_verified": false,
             }),
         ),
+        E::RedirectUrlNotWhitelisted => ApiError::new(
+            C::RedirectUrlNotWhitelisted,
+            "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?",
+        ),
+        E::EmailAlreadyVerified => ApiError::new(C::EmailAlreadyVerified, "The email is already verified."),
+        E::VerificationCodeNotFound => ApiError::new(
+            C::VerificationCodeNotFound,
+            "The verification code does not exist for this project.",
+        ),
+        E::VerificationCodeExpired => ApiError::new(C::VerificationCodeExpired, "The verification code has expired."),
+        E::VerificationCodeAlreadyUsed => ApiError::new(
+            C::VerificationCodeAlreadyUsed,
+            "The verification link has already been used.",
+        ),
+        E::VerificationCodeMaxAttemptsReached => ApiError::new(
+            C::VerificationCodeMaxAttemptsReached,
+            "The verification code nonce has reached the maximum number of attempts. Please try requesting a new code.",
+        ),
+        E::VerificationCodeOutdated => ApiError::new(
+            C::VerificationCodeOutdated,
+            "The contact channel changed after this code was sent; send a new code.",
+        ),
+        E::EmailDeliveryFailed(_) => ApiError::new(
+            C::EmailDeliveryFailed,
+            "The verification email could not be delivered; no code was kept. Try again later.",
+        ),
         E::Unavailable(_) => ApiError::new(
             C::DatabaseUnavailable,
             "The database is unavailable; retry the request later.",
@@ -298,6 +324,65 @@ impl ContactChannelsApi for ServerImpl {
                 .delete_channel(&caller, &path.user_id, &path.contact_channel_id)
                 .await?;
             Ok(HttpResponseOk(success()))
+        })
+        .await
+    }
+
+    async fn send_contact_channel_verification_code(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<ContactChannelPath>>,
+        body: JsonBody<VerificationCodeSend>,
+    ) -> ApiResult<HttpResponseOk<Success>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let path = path.into_result()?.into_inner();
+            let body = body.into_result()?;
+            service
+                .send_verification_code(
+                    &caller,
+                    &path.user_id,
+                    &path.contact_channel_id,
+                    &body.callback_url,
+                )
+                .await?;
+            Ok(HttpResponseOk(success()))
+        })
+        .await
+    }
+
+    async fn verify_contact_channel(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<VerifyPath>>,
+        body: JsonBody<VerificationCode>,
+    ) -> ApiResult<HttpResponseOk<Success>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            path.into_result()?;
+            service
+                .verify_code(&caller, &body.into_result()?.code)
+                .await?;
+            Ok(HttpResponseOk(success()))
+        })
+        .await
+    }
+
+    async fn check_contact_channel_verification_code(
+        rqctx: RequestContext<Self::Context>,
+        path: Checked<Path<CheckCodePath>>,
+        body: JsonBody<VerificationCode>,
+    ) -> ApiResult<HttpResponseOk<VerificationCodeCheck>> {
+        reply(async {
+            let service = rqctx.context();
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            path.into_result()?;
+            service
+                .check_code(&caller, &body.into_result()?.code)
+                .await?;
+            Ok(HttpResponseOk(VerificationCodeCheck {
+                is_code_valid: true,
+            }))
         })
         .await
     }

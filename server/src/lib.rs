@@ -2,6 +2,7 @@
 //! ([`store`]). See ARCHITECTURE.md for the map.
 
 pub mod http;
+pub mod mail;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -2,9 +2,11 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
-use contact_channels_server::server::{self, ServerConfig};
+use contact_channels_server::mail::read_outbox;
+use contact_channels_server::server::{self, Backends, ServerConfig};
 use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
 use contact_channels_server::store::postgres::PgSettings;
+use contact_channels_server::store::Store;
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,6 +55,14 @@ struct Cli {
         default_value_t = 30
     )]
     pg_startup_wait: u64,
+    /// Folder of the outbox, where email goes when no SMTP server is configured.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_OUTBOX",
+        default_value = "contact-channels-outbox"
+    )]
+    outbox: std::path::PathBuf,
     /// Log level; `info` also logs every request, which costs throughput.
     #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
     log_level: LogLevel,
@@ -68,10 +78,27 @@ enum Command {
         /// Address and port to listen on.
         #[arg(long, env = "CONTACT_CHANNELS_BIND", default_value = "127.0.0.1:8102")]
         bind: SocketAddr,
+        /// Send email through this SMTP server: `smtp://host:port` (add `?tls=required` for
+        /// STARTTLS) or `smtps://user:password@host:465`. Without it, email goes to the outbox.
+        #[arg(long, env = "CONTACT_CHANNELS_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The From address of the email sent.
+        #[arg(
+            long,
+            env = "CONTACT_CHANNELS_MAIL_FROM",
+            default_value = "Contact channels <noreply@localhost>"
+        )]
+        mail_from: String,
     },
     /// Manage projects.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Print the email in the outbox, oldest first (the default mailer of `serve`).
+    Outbox {
+        /// Only the newest message.
+        #[arg(long)]
+        last: bool,
+    },
     /// Apply the database migrations and exit (`serve` also applies them on start).
     Migrate,
 }
@@ -89,6 +116,20 @@ enum ProjectCommand {
     },
     /// List the projects.
     List,
+    /// Change where a project's verification links may point.
+    Update {
+        /// The project's id.
+        project_id: String,
+        /// Add a trusted origin, such as https://app.example.com or https://*.example.com.
+        #[arg(long = "add-trusted-domain")]
+        add: Vec<String>,
+        /// Remove a trusted origin.
+        #[arg(long = "remove-trusted-domain")]
+        remove: Vec<String>,
+        /// Trust (true) or stop trusting (false) http://localhost callback URLs.
+        #[arg(long)]
+        allow_localhost: Option<bool>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -122,6 +163,17 @@ impl LogLevel {
     }
 }
 
+/// A service for administrative commands, which send no email.
+fn admin_service(store: Arc<dyn Store>, outbox: &std::path::Path) -> Result<Service> {
+    let mailer = server::open_mailer(None, "noreply@localhost", outbox)?;
+    Ok(Service::new(
+        store,
+        mailer,
+        Arc::new(SystemClock),
+        ServiceConfig::default(),
+    ))
+}
+
 fn print_keys(keys: &ProjectKeys) {
     println!("STACK_PROJECT_ID={}", keys.project_id);
     println!(
@@ -150,7 +202,12 @@ async fn main() -> Result<()> {
     let store =
         server::open_store(&cli.database, &pg, Duration::from_secs(cli.pg_startup_wait)).await?;
     match cli.command {
-        Command::Serve { bind } => {
+        Command::Serve {
+            bind,
+            smtp_url,
+            mail_from,
+        } => {
+            let mailer = server::open_mailer(smtp_url.as_deref(), &mail_from, &cli.outbox)?;
             let config = ServerConfig {
                 bind,
                 log_level: cli.log_level.dropshot(),
@@ -159,7 +216,7 @@ async fn main() -> Result<()> {
                     ..ServiceConfig::default()
                 },
             };
-            let running = server::start(config, store).await?;
+            let running = server::start(config, Backends::new(store, mailer)).await?;
             if let Some(keys) = server::ensure_development_project(&running.service).await? {
                 eprintln!("Created a development project; its keys are shown only now:");
                 print_keys(&keys);
@@ -176,11 +233,60 @@ async fn main() -> Result<()> {
             display_name,
             allow_localhost,
         }) => {
-            let service = Service::new(store, Arc::new(SystemClock), ServiceConfig::default());
+            let service = admin_service(store, &cli.outbox)?;
             let keys = service
                 .create_project(&display_name, allow_localhost)
                 .await?;
             print_keys(&keys);
+            Ok(())
+        }
+        Command::Project(ProjectCommand::Update {
+            project_id,
+            add,
+            remove,
+            allow_localhost,
+        }) => {
+            let project = store
+                .get_project(&project_id)
+                .await?
+                .with_context(|| format!("no project {project_id}"))?;
+            let mut domains = project.trusted_domains;
+            domains.retain(|d| !remove.contains(d));
+            for domain in add {
+                if !domains.contains(&domain) {
+                    domains.push(domain);
+                }
+            }
+            let allow_localhost = allow_localhost.unwrap_or(project.allow_localhost);
+            let service = admin_service(store, &cli.outbox)?;
+            service
+                .set_project_trust(&project_id, &domains, allow_localhost)
+                .await?;
+            println!(
+                "trusted domains: {}",
+                if domains.is_empty() {
+                    "(none)".into()
+                } else {
+                    domains.join(" ")
+                }
+            );
+            println!("allow localhost: {allow_localhost}");
+            Ok(())
+        }
+        Command::Outbox { last } => {
+            let messages = read_outbox(&cli.outbox)
+                .with_context(|| format!("reading the outbox {}", cli.outbox.display()))?;
+            let shown = if last {
+                &messages[messages.len().saturating_sub(1)..]
+            } else {
+                &messages[..]
+            };
+            for message in shown {
+                println!(
+                    "To: {}\nSubject: {}\n\n{}",
+                    message.to, message.subject, message.text
+                );
+            }
             Ok(())
         }
         Command::Migrate => {

@@ -1,6 +1,7 @@
 //! Starting the server: open the store, build the service, serve the API with dropshot.
 
 use crate::http::ServerImpl;
+use crate::mail::{Mailer, OutboxMailer, SmtpMailer};
 use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
@@ -74,6 +75,18 @@ pub async fn open_store(
     }
 }
 
+/// The mailer: SMTP when a URL is given, else the outbox folder.
+pub fn open_mailer(
+    smtp_url: Option<&str>,
+    from: &str,
+    outbox: &std::path::Path,
+) -> Result<Arc<dyn Mailer>> {
+    Ok(match smtp_url {
+        Some(url) => Arc::new(SmtpMailer::new(url, from)?),
+        None => Arc::new(OutboxMailer::new(outbox)),
+    })
+}
+
 /// The URL without its password, for messages.
 fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -115,17 +128,27 @@ impl RunningServer {
     }
 }
 
-/// Starts serving the API over `store` with the system clock.
-pub async fn start(config: ServerConfig, store: Arc<dyn Store>) -> Result<RunningServer> {
-    start_with_clock(config, store, Arc::new(SystemClock)).await
+/// What the service runs on.
+pub struct Backends {
+    pub store: Arc<dyn Store>,
+    pub mailer: Arc<dyn Mailer>,
+    /// The system clock, unless a test moves time by hand.
+    pub clock: Arc<dyn Clock>,
 }
 
-/// Starts serving the API with a given clock (tests move time by hand).
-pub async fn start_with_clock(
-    config: ServerConfig,
-    store: Arc<dyn Store>,
-    clock: Arc<dyn Clock>,
-) -> Result<RunningServer> {
+impl Backends {
+    /// A store and a mailer, on the system clock.
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>) -> Self {
+        Backends {
+            store,
+            mailer,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// Starts serving the API.
+pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningServer> {
     let log = ConfigLogging::StderrTerminal {
         level: config.log_level.clone(),
     }
@@ -133,7 +156,12 @@ pub async fn start_with_clock(
     .context("setting up the log")?;
     let api = contact_channels_api_mod::api_description::<ServerImpl>()
         .map_err(|e| anyhow::anyhow!("the API description is invalid: {e}"))?;
-    let service = Arc::new(Service::new(store, clock, config.service.clone()));
+    let service = Arc::new(Service::new(
+        backends.store,
+        backends.mailer,
+        backends.clock,
+        config.service.clone(),
+    ));
     let dropshot_config = ConfigDropshot {
         bind_address: config.bind,
         default_request_body_max_bytes: REQUEST_BODY_MAX_BYTES,

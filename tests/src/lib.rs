@@ -5,10 +5,12 @@ use contact_channels_client::types::{
     self, ContactChannel, ContactChannelCreate, ContactChannelType,
 };
 use contact_channels_client::{AccessType, Client, ClientConfig, Error, ResponseValue};
-use contact_channels_server::server::{self, RunningServer, ServerConfig};
+use contact_channels_server::mail::{read_outbox, Email, Mailer, OutboxMailer};
+use contact_channels_server::server::{self, Backends, RunningServer, ServerConfig};
 use contact_channels_server::service::{Clock, ProjectKeys};
 use contact_channels_server::store::sqlite::SqliteStore;
 use contact_channels_server::store::{ChannelFilter, Store};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -50,20 +52,32 @@ pub struct TestServer {
     pub keys: ProjectKeys,
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
+    /// Where the server's email goes.
+    pub outbox: PathBuf,
 }
 
 impl TestServer {
-    /// Starts a server on a fresh in-memory database with a development project.
+    /// Starts a server on a fresh in-memory database with a development project, sending email
+    /// to a fresh outbox folder.
     pub async fn start() -> TestServer {
+        let outbox = std::env::temp_dir().join(format!("cc-test-outbox-{}", uuid::Uuid::new_v4()));
+        Self::start_with_mailer(Arc::new(OutboxMailer::new(&outbox)), outbox).await
+    }
+
+    /// Starts a server that sends email with `mailer` (`outbox` is where tests look for it).
+    pub async fn start_with_mailer(mailer: Arc<dyn Mailer>, outbox: PathBuf) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
         let clock = Arc::new(ManualClock::new());
         let config = ServerConfig {
             bind: "127.0.0.1:0".parse().unwrap(),
             ..ServerConfig::default()
         };
-        let running = server::start_with_clock(config, store.clone(), clock.clone())
-            .await
-            .unwrap();
+        let backends = Backends {
+            store: store.clone(),
+            mailer,
+            clock: clock.clone(),
+        };
+        let running = server::start(config, backends).await.unwrap();
         let keys = server::ensure_development_project(&running.service)
             .await
             .unwrap()
@@ -73,6 +87,16 @@ impl TestServer {
             keys,
             clock,
             store,
+            outbox,
+        }
+    }
+
+    /// The email sent so far, oldest first.
+    pub fn sent(&self) -> Vec<Email> {
+        match read_outbox(&self.outbox) {
+            Ok(messages) => messages,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => panic!("reading the outbox: {e}"),
         }
     }
 
@@ -293,4 +317,17 @@ pub fn jwt_claims(token: &str) -> serde_json::Value {
         .decode(payload)
         .unwrap();
     serde_json::from_slice(&bytes).unwrap()
+}
+
+/// The code in a verification email's link (`…?code=<code>`).
+pub fn code_in(email: &Email) -> String {
+    let start = email
+        .text
+        .find("code=")
+        .expect("the email has a link with a code")
+        + "code=".len();
+    email.text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .collect()
 }

@@ -169,6 +169,7 @@ pub fn new_project(
         signing_key: der.as_bytes().to_vec(),
         allow_localhost,
         created_at_millis: now_millis,
+        trusted_domains: Vec::new(),
     };
     (record, keys)
 }

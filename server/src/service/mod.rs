@@ -5,9 +5,11 @@
 //! calls the [`Store`], whose constraints hold the invariants.
 
 pub mod auth;
+pub mod verification;
 
 pub use auth::{Access, Caller, ProjectKeys, RequestHeaders};
 
+use crate::mail::Mailer;
 use crate::store::{
     ChannelChanges, ChannelFilter, ChannelRecord, Conflict, NewChannel, Store, StoreError,
     UserRecord,
@@ -64,6 +66,22 @@ pub enum ServiceError {
     ContactChannelAlreadyExists,
     #[error("{0} is already used for auth by another contact channel")]
     ContactChannelAlreadyUsedForAuth(String),
+    #[error("the callback URL is not on the project's trusted domains")]
+    RedirectUrlNotWhitelisted,
+    #[error("the contact channel is verified already")]
+    EmailAlreadyVerified,
+    #[error("no such verification code")]
+    VerificationCodeNotFound,
+    #[error("the verification code has expired")]
+    VerificationCodeExpired,
+    #[error("the verification code was used already")]
+    VerificationCodeAlreadyUsed,
+    #[error("the verification code is locked after too many wrong attempts")]
+    VerificationCodeMaxAttemptsReached,
+    #[error("the contact channel changed after the code was sent")]
+    VerificationCodeOutdated,
+    #[error("the email could not be delivered: {0}")]
+    EmailDeliveryFailed(String),
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -189,16 +207,23 @@ const MAX_EMAIL_LENGTH: usize = 254;
 /// The rules of the API over a store.
 pub struct Service {
     store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
     projects: RwLock<HashMap<String, (Arc<Project>, Instant)>>,
 }
 
 impl Service {
-    /// A service over `store`.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+    /// A service over `store`, sending email through `mailer`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        mailer: Arc<dyn Mailer>,
+        clock: Arc<dyn Clock>,
+        config: ServiceConfig,
+    ) -> Self {
         Service {
             store,
+            mailer,
             clock,
             config,
             projects: RwLock::new(HashMap::new()),
@@ -220,6 +245,30 @@ impl Service {
             auth::new_project(display_name, allow_localhost, self.clock.now_millis());
         self.store.create_project(&record).await?;
         Ok(keys)
+    }
+
+    /// Sets where a project's verification links may point.
+    pub async fn set_project_trust(
+        &self,
+        project_id: &str,
+        trusted_domains: &[String],
+        allow_localhost: bool,
+    ) -> Result<(), ServiceError> {
+        for domain in trusted_domains {
+            let parsed = url::Url::parse(&domain.replace("*.", "wildcard."));
+            if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/") {
+                return Err(ServiceError::InvalidInput(format!(
+                    "trusted domain {domain:?}: expected an origin such as https://app.example.com or https://*.example.com"
+                )));
+            }
+        }
+        self.store
+            .set_project_trust(project_id, trusted_domains, allow_localhost)
+            .await
+            .map_err(|e| match e {
+                StoreError::NotFound => ServiceError::CurrentProjectNotFound(project_id.to_owned()),
+                e => e.into(),
+            })
     }
 
     /// Authenticates a request from its headers.
@@ -609,7 +658,9 @@ mod tests {
     async fn service() -> (Service, ProjectKeys, Arc<TestClock>) {
         let store = Arc::new(SqliteStore::open_in_memory().await.unwrap());
         let clock = Arc::new(TestClock(AtomicI64::new(1_800_000_000_000)));
-        let service = Service::new(store, clock.clone(), ServiceConfig::default());
+        let outbox = std::env::temp_dir().join(format!("cc-service-outbox-{}", Uuid::new_v4()));
+        let mailer = Arc::new(crate::mail::OutboxMailer::new(outbox));
+        let service = Service::new(store, mailer, clock.clone(), ServiceConfig::default());
         let keys = service.create_project("Test", true).await.unwrap();
         (service, keys, clock)
     }

@@ -28,6 +28,9 @@ pub struct ProjectRecord {
     pub signing_key: Vec<u8>,
     pub allow_localhost: bool,
     pub created_at_millis: i64,
+    /// Origins callback URLs may point to, such as `https://app.example.com` or
+    /// `https://*.example.com`.
+    pub trusted_domains: Vec<String>,
 }
 
 /// A user, with what its primary contact channel says.
@@ -84,6 +87,48 @@ pub struct ChannelFilter {
     pub limit: Option<u32>,
 }
 
+/// A verification code to store (its hash, never the code).
+#[derive(Clone, Debug)]
+pub struct NewVerificationCode {
+    pub prefix: String,
+    pub hash: Vec<u8>,
+    pub user_id: Uuid,
+    pub channel_id: Uuid,
+    pub value: String,
+    pub created_at_millis: i64,
+    pub expires_at_millis: i64,
+}
+
+/// A stored verification code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CodeRecord {
+    pub prefix: String,
+    pub hash: Vec<u8>,
+    pub user_id: Uuid,
+    pub channel_id: Uuid,
+    /// The channel's value when the code was sent.
+    pub value: String,
+    pub expires_at_millis: i64,
+    pub used: bool,
+    pub failed_attempts: u32,
+}
+
+/// What to do with a code, decided from the code and its channel as they are inside the
+/// transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CodeAction {
+    /// Leave everything as it is.
+    Nothing,
+    /// Count a wrong guess against the code.
+    CountFailure,
+    /// Mark the code used and its channel verified.
+    Consume,
+}
+
+/// The decision function [`Store::use_verification_code`] applies.
+pub type CodeDecision<'a> =
+    &'a (dyn Fn(&CodeRecord, Option<&ChannelRecord>) -> CodeAction + Send + Sync);
+
 /// Which uniqueness rule a write broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Conflict {
@@ -120,6 +165,15 @@ impl From<sqlx::Error> for StoreError {
             e => StoreError::Backend(e),
         }
     }
+}
+
+/// A project's trusted domains as stored: a JSON array.
+fn encode_domains(domains: &[String]) -> String {
+    serde_json::to_string(domains).expect("strings serialize")
+}
+
+fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(&text).map_err(|e| StoreError::Backend(sqlx::Error::Decode(Box::new(e))))
 }
 
 /// Storage of projects, users, contact channels and refresh tokens.
@@ -181,6 +235,39 @@ pub trait Store: Send + Sync + 'static {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<(), StoreError>;
+
+    /// Replaces a project's trusted domains and localhost setting; [`StoreError::NotFound`] if
+    /// there is no such project.
+    async fn set_project_trust(
+        &self,
+        id: &str,
+        trusted_domains: &[String],
+        allow_localhost: bool,
+    ) -> Result<(), StoreError>;
+
+    /// Stores a verification code.
+    async fn create_verification_code(
+        &self,
+        project_id: &str,
+        code: &NewVerificationCode,
+    ) -> Result<(), StoreError>;
+    /// Removes a verification code (one whose email could not be sent).
+    async fn delete_verification_code(
+        &self,
+        project_id: &str,
+        prefix: &str,
+    ) -> Result<(), StoreError>;
+    /// In one transaction: finds the code by prefix and its channel, asks `decide` what to do,
+    /// and does it (a consumed code is marked used at `now_millis`). Returns the code and channel
+    /// as they were before, and the action taken; `None` if no code has this prefix. Concurrent
+    /// calls for one code run one after the other.
+    async fn use_verification_code(
+        &self,
+        project_id: &str,
+        prefix: &str,
+        now_millis: i64,
+        decide: CodeDecision<'_>,
+    ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError>;
 
     /// Stores a refresh token's hash.
     async fn create_refresh_token(

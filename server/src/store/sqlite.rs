@@ -147,6 +147,7 @@ fn project_from_row(row: &SqliteRow) -> Result<ProjectRecord, StoreError> {
         signing_key: row.try_get("signing_key").map_err(backend)?,
         allow_localhost: row.try_get("allow_localhost").map_err(backend)?,
         created_at_millis: row.try_get("created_at_millis").map_err(backend)?,
+        trusted_domains: decode_domains(row.try_get("trusted_domains").map_err(backend)?)?,
     })
 }
 
@@ -198,8 +199,8 @@ impl Store for SqliteStore {
         sqlx::query(
             "INSERT INTO projects (id, display_name, publishable_client_key_hash,
                 secret_server_key_hash, super_secret_admin_key_hash, signing_key,
-                allow_localhost, created_at_millis)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                allow_localhost, created_at_millis, trusted_domains)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&p.id)
         .bind(&p.display_name)
@@ -209,6 +210,7 @@ impl Store for SqliteStore {
         .bind(&p.signing_key)
         .bind(p.allow_localhost)
         .bind(p.created_at_millis)
+        .bind(encode_domains(&p.trusted_domains))
         .execute(&self.write)
         .await
         .map_err(backend)?;
@@ -448,6 +450,142 @@ impl Store for SqliteStore {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    async fn set_project_trust(
+        &self,
+        id: &str,
+        trusted_domains: &[String],
+        allow_localhost: bool,
+    ) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
+        )
+        .bind(encode_domains(trusted_domains))
+        .bind(allow_localhost)
+        .bind(id)
+        .execute(&self.write)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn create_verification_code(
+        &self,
+        project_id: &str,
+        code: &NewVerificationCode,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id, channel_id,
+                value, created_at_millis, expires_at_millis)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&code.prefix)
+        .bind(&code.hash)
+        .bind(project_id)
+        .bind(code.user_id.to_string())
+        .bind(code.channel_id.to_string())
+        .bind(&code.value)
+        .bind(code.created_at_millis)
+        .bind(code.expires_at_millis)
+        .execute(&self.write)
+        .await
+        .map_err(|e| map_err(e, &code.value))?;
+        Ok(())
+    }
+
+    async fn delete_verification_code(
+        &self,
+        project_id: &str,
+        prefix: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM verification_codes WHERE project_id = ? AND code_prefix = ?")
+            .bind(project_id)
+            .bind(prefix)
+            .execute(&self.write)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn use_verification_code(
+        &self,
+        project_id: &str,
+        prefix: &str,
+        now_millis: i64,
+        decide: CodeDecision<'_>,
+    ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
+                    used_at_millis IS NOT NULL AS used, failed_attempts
+             FROM verification_codes WHERE project_id = ? AND code_prefix = ?",
+        )
+        .bind(project_id)
+        .bind(prefix)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let code = CodeRecord {
+            prefix: row.try_get("code_prefix").map_err(backend)?,
+            hash: row.try_get("code_hash").map_err(backend)?,
+            user_id: uuid_column(&row, "user_id")?,
+            channel_id: uuid_column(&row, "channel_id")?,
+            value: row.try_get("value").map_err(backend)?,
+            expires_at_millis: row.try_get("expires_at_millis").map_err(backend)?,
+            used: row.try_get("used").map_err(backend)?,
+            failed_attempts: row.try_get("failed_attempts").map_err(backend)?,
+        };
+        let sql = format!(
+            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+             WHERE project_id = ? AND user_id = ? AND id = ?"
+        );
+        let channel = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(code.user_id.to_string())
+            .bind(code.channel_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let channel = channel.as_ref().map(channel_from_row).transpose()?;
+        let action = decide(&code, channel.as_ref());
+        match action {
+            CodeAction::Nothing => return Ok(Some((code, channel, action))),
+            CodeAction::CountFailure => {
+                sqlx::query(
+                    "UPDATE verification_codes SET failed_attempts = failed_attempts + 1
+                     WHERE project_id = ? AND code_prefix = ?",
+                )
+                .bind(project_id)
+                .bind(prefix)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            CodeAction::Consume => {
+                sqlx::query(
+                    "UPDATE verification_codes SET used_at_millis = ?
+                     WHERE project_id = ? AND code_prefix = ?",
+                )
+                .bind(now_millis)
+                .bind(project_id)
+                .bind(prefix)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                sqlx::query("UPDATE contact_channels SET is_verified = 1 WHERE id = ?")
+                    .bind(code.channel_id.to_string())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(Some((code, channel, action)))
     }
 
     async fn create_refresh_token(
