@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::serve;
+use common::serve_with;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 
@@ -31,7 +31,7 @@ fn interrupt(child: &mut Child) -> std::process::ExitStatus {
 #[tokio::test]
 async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     let database = temp_database();
-    let mut first = serve(database.to_str().unwrap());
+    let mut first = serve_with(database.to_str().unwrap(), &[]);
     let env = first.env.clone();
     let keys: Vec<&str> = {
         let mut k: Vec<&str> = env.keys().map(String::as_str).collect();
@@ -116,7 +116,7 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     );
 
     // Restarted on the same database: no new keys, the old ones work, the data is there.
-    let mut second = serve(database.to_str().unwrap());
+    let mut second = serve_with(database.to_str().unwrap(), &[]);
     assert!(
         second.env.is_empty(),
         "keys are printed only when the database is empty"

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{serve, Served};
+use common::{serve_with, Served};
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -140,10 +140,13 @@ fn count_statuses(results: &[(u16, Value)]) -> BTreeMap<String, usize> {
     counts
 }
 
+/// Two instances on one database, sharing an outbox folder.
 fn start_pair(schema: &Schema) -> (Served, Served, Api) {
+    let outbox = outbox_dir(schema);
+    let options = ["--outbox", outbox.to_str().unwrap()];
     // One after the other: only the first finds the database empty and creates the project.
-    let a = serve(&schema.url);
-    let b = serve(&schema.url);
+    let a = serve_with(&schema.url, &options);
+    let b = serve_with(&schema.url, &options);
     assert!(b.env.is_empty());
     let api = Api {
         http: reqwest::Client::new(),
@@ -151,6 +154,78 @@ fn start_pair(schema: &Schema) -> (Served, Served, Api) {
         key: a.env["STACK_SECRET_SERVER_KEY"].clone(),
     };
     (a, b, api)
+}
+
+fn outbox_dir(schema: &Schema) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}-outbox", schema.name))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_code_verifies_once_across_instances() {
+    let Ok(base) = std::env::var(URL_VAR) else {
+        skip(&format!(
+            "set {URL_VAR} to run the multi-instance PostgreSQL test"
+        ));
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let (mut a, mut b, api) = start_pair(&schema);
+    let instances = [a.url.clone(), b.url.clone()];
+    let user = api.user(&instances[0]).await;
+    let channel = api
+        .channel(&instances[1], &user, "verify-me@example.com", true)
+        .await;
+    let path = format!(
+        "/contact-channels/{user}/{}/send-verification-code",
+        channel["id"].as_str().unwrap()
+    );
+    api.ok(
+        &instances[0],
+        reqwest::Method::POST,
+        &path,
+        Some(json!({ "callback_url": "http://localhost/verify" })),
+    )
+    .await;
+    let sent = contact_channels_server::mail::read_outbox(&outbox_dir(&schema)).unwrap();
+    let link = &sent[0].text;
+    let start = link.find("code=").unwrap() + 5;
+    let code: String = link[start..]
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+
+    let results: Vec<(u16, Value)> = stream::iter(0..20)
+        .map(|i| {
+            let (api, instance, code) = (api.clone(), instances[i % 2].clone(), code.clone());
+            async move {
+                api.send(
+                    &instance,
+                    reqwest::Method::POST,
+                    "/contact-channels/verify",
+                    Some(json!({ "code": code })),
+                )
+                .await
+                .unwrap()
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    eprintln!("verify: {:?}", count_statuses(&results));
+    assert_eq!(results.iter().filter(|(s, _)| *s == 200).count(), 1);
+    assert!(results
+        .iter()
+        .filter(|(s, _)| *s != 200)
+        .all(|(s, b)| *s == 409 && b["code"] == "VERIFICATION_CODE_ALREADY_USED"));
+    let stored = api.channels(&instances[1], &user).await;
+    assert_eq!(stored[0]["is_verified"], true);
+
+    for served in [&mut a, &mut b] {
+        served.child.kill().unwrap();
+        served.child.wait().unwrap();
+    }
+    let _ = std::fs::remove_dir_all(outbox_dir(&schema));
+    schema.drop_now().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

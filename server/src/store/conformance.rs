@@ -199,10 +199,109 @@ pub async fn listing(store: &dyn Store) {
     assert_eq!(one, ids[4..]);
 }
 
+/// A code is found by prefix, and what the decision says is applied in one transaction.
+pub async fn verification_codes(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    let c = store
+        .create_channel(&p, &channel(u, "v@x.io", false, false))
+        .await
+        .unwrap();
+    let code = NewVerificationCode {
+        prefix: "abcdefghjk".into(),
+        hash: vec![7; 32],
+        user_id: u,
+        channel_id: c.id,
+        value: c.value.clone(),
+        created_at_millis: 1,
+        expires_at_millis: 100,
+    };
+    store.create_verification_code(&p, &code).await.unwrap();
+    let nothing = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::Nothing;
+    assert!(store
+        .use_verification_code(&p, "zzzzzzzzzz", 5, &nothing)
+        .await
+        .unwrap()
+        .is_none());
+    let other = project(store).await;
+    assert!(store
+        .use_verification_code(&other, &code.prefix, 5, &nothing)
+        .await
+        .unwrap()
+        .is_none());
+
+    let fail = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::CountFailure;
+    store
+        .use_verification_code(&p, &code.prefix, 5, &fail)
+        .await
+        .unwrap();
+    store
+        .use_verification_code(&p, &code.prefix, 5, &fail)
+        .await
+        .unwrap();
+    let consume = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::Consume;
+    let (seen, seen_channel, action) = store
+        .use_verification_code(&p, &code.prefix, 5, &consume)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (seen.failed_attempts, seen.used, action),
+        (2, false, CodeAction::Consume)
+    );
+    assert_eq!(seen.hash, code.hash);
+    assert_eq!(seen_channel.as_ref().map(|c| c.is_verified), Some(false));
+    let (after, after_channel, _) = store
+        .use_verification_code(&p, &code.prefix, 6, &nothing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(after.used);
+    assert_eq!(after_channel.map(|c| c.is_verified), Some(true));
+
+    store
+        .delete_verification_code(&p, &code.prefix)
+        .await
+        .unwrap();
+    assert!(store
+        .use_verification_code(&p, &code.prefix, 7, &nothing)
+        .await
+        .unwrap()
+        .is_none());
+    // A deleted channel leaves its codes, which then see no channel.
+    let second = NewVerificationCode {
+        prefix: "0123456789".into(),
+        ..code.clone()
+    };
+    store.create_verification_code(&p, &second).await.unwrap();
+    store.delete_channel(&p, u, c.id).await.unwrap();
+    let (_, gone, _) = store
+        .use_verification_code(&p, &second.prefix, 8, &nothing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(gone.is_none());
+    // Trusted domains round-trip.
+    store
+        .set_project_trust(&p, &["https://a.example".into()], true)
+        .await
+        .unwrap();
+    let loaded = store.get_project(&p).await.unwrap().unwrap();
+    assert_eq!(
+        (loaded.trusted_domains, loaded.allow_localhost),
+        (vec!["https://a.example".to_owned()], true)
+    );
+    assert!(matches!(
+        store.set_project_trust("nope", &[], false).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
 /// Runs every check, each on a fresh store from `open`.
 pub async fn run<S: Store, F: std::future::Future<Output = S>>(open: impl Fn() -> F) {
     one_primary_per_user(&open().await).await;
     conflicts(&open().await).await;
     missing_rows_and_cascade(&open().await).await;
     listing(&open().await).await;
+    verification_codes(&open().await).await;
 }

@@ -15,11 +15,13 @@ pub struct Served {
     pub env: HashMap<String, String>,
 }
 
-/// Starts `serve` on a free port with `--database database` and waits for it to say where it
-/// listens.
-pub fn serve(database: &str) -> Served {
+/// Starts `serve` on a free port with `--database database` and more global `options` (such as
+/// `--outbox DIR`), and waits for it to say where it listens.
+pub fn serve_with(database: &str, options: &[&str]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
-        .args(["--database", database, "serve", "--bind", "127.0.0.1:0"])
+        .args(["--database", database])
+        .args(options)
+        .args(["serve", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
