@@ -131,6 +131,27 @@ fn project_from_row(row: &PgRow) -> Result<ProjectRecord, StoreError> {
     })
 }
 
+/// One channel of one user, read through `executor` (the pool, or a transaction).
+async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    executor: E,
+    project_id: &str,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<ChannelRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+         WHERE project_id = $1 AND user_id = $2 AND id = $3"
+    );
+    let row = sqlx::query(&sql)
+        .bind(project_id)
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(executor)
+        .await
+        .map_err(backend)?;
+    row.as_ref().map(channel_from_row).transpose()
+}
+
 /// Locks the user's row for the rest of the transaction: writes for one user are serialized.
 async fn lock_user(
     tx: &mut Transaction<'static, Postgres>,
@@ -323,18 +344,7 @@ impl Store for PgStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = $1 AND user_id = $2 AND id = $3"
-        );
-        let row = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(channel_from_row).transpose()
+        fetch_channel(&self.pool, project_id, user_id, id).await
     }
 
     async fn create_channel(
@@ -388,21 +398,8 @@ impl Store for PgStore {
                 StoreError::UserMissing => StoreError::NotFound,
                 e => e,
             })?;
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = $1 AND user_id = $2 AND id = $3"
-        );
-        let current = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let current = current
-            .as_ref()
-            .map(channel_from_row)
-            .transpose()?
+        let current = fetch_channel(&mut *tx, project_id, user_id, id)
+            .await?
             .ok_or(StoreError::NotFound)?;
         let value = changes.value.as_deref().unwrap_or(&current.value);
         if changes.value.is_some()
@@ -546,18 +543,7 @@ impl Store for PgStore {
         };
         // Channel writes lock the user first; so does this, so it sees the channel settled.
         lock_user(&mut tx, project_id, code.user_id).await?;
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = $1 AND user_id = $2 AND id = $3"
-        );
-        let channel = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(code.user_id)
-            .bind(code.channel_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let channel = channel.as_ref().map(channel_from_row).transpose()?;
+        let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
         let action = decide(&code, channel.as_ref());
         match action {
             CodeAction::Nothing => return Ok(Some((code, channel, action))),

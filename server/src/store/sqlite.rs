@@ -151,6 +151,27 @@ fn project_from_row(row: &SqliteRow) -> Result<ProjectRecord, StoreError> {
     })
 }
 
+/// One channel of one user, read through `executor` (the pool, or a transaction).
+async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    project_id: &str,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<Option<ChannelRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+         WHERE project_id = ? AND user_id = ? AND id = ?"
+    );
+    let row = sqlx::query(&sql)
+        .bind(project_id)
+        .bind(user_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(executor)
+        .await
+        .map_err(backend)?;
+    row.as_ref().map(channel_from_row).transpose()
+}
+
 /// Whether `user_id` already holds `value` on a channel other than `except`.
 async fn user_holds_value(
     tx: &mut Transaction<'static, Sqlite>,
@@ -329,18 +350,7 @@ impl Store for SqliteStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = ? AND user_id = ? AND id = ?"
-        );
-        let row = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(user_id.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(channel_from_row).transpose()
+        fetch_channel(&self.read, project_id, user_id, id).await
     }
 
     async fn create_channel(
@@ -386,21 +396,8 @@ impl Store for SqliteStore {
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
         let mut tx = self.begin().await?;
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = ? AND user_id = ? AND id = ?"
-        );
-        let current = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(user_id.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let current = current
-            .as_ref()
-            .map(channel_from_row)
-            .transpose()?
+        let current = fetch_channel(&mut *tx, project_id, user_id, id)
+            .await?
             .ok_or(StoreError::NotFound)?;
         let value = changes.value.as_deref().unwrap_or(&current.value);
         if changes.value.is_some()
@@ -540,18 +537,7 @@ impl Store for SqliteStore {
             used: row.try_get("used").map_err(backend)?,
             failed_attempts: row.try_get("failed_attempts").map_err(backend)?,
         };
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = ? AND user_id = ? AND id = ?"
-        );
-        let channel = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(code.user_id.to_string())
-            .bind(code.channel_id.to_string())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let channel = channel.as_ref().map(channel_from_row).transpose()?;
+        let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
         let action = decide(&code, channel.as_ref());
         match action {
             CodeAction::Nothing => return Ok(Some((code, channel, action))),
