@@ -216,7 +216,6 @@ fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
         secret_server_key: get("secret-server-key"),
         super_secret_admin_key: get("super-secret-admin-key"),
         access_token: get("access-token"),
-        branch_id: get("branch-id"),
     }
 }
 

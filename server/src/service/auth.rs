@@ -46,7 +46,8 @@ impl Access {
     }
 }
 
-/// The authentication headers of a request, as sent (either prefix).
+/// The authentication headers of a request, as sent (either prefix). `branch-id` is not read:
+/// every project has the one branch `main`.
 #[derive(Clone, Debug, Default)]
 pub struct RequestHeaders {
     pub project_id: Option<String>,
@@ -55,7 +56,6 @@ pub struct RequestHeaders {
     pub secret_server_key: Option<String>,
     pub super_secret_admin_key: Option<String>,
     pub access_token: Option<String>,
-    pub branch_id: Option<String>,
 }
 
 /// An authenticated caller.
