@@ -84,6 +84,7 @@ error_codes! {
     ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false),
     /// The database could not be reached; retry later.
     DatabaseUnavailable = ("DATABASE_UNAVAILABLE", SERVICE_UNAVAILABLE, false),
+    RefreshTokenNotFoundOrExpired = ("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", UNAUTHORIZED, true),
     RedirectUrlNotWhitelisted = ("REDIRECT_URL_NOT_WHITELISTED", BAD_REQUEST, true),
     EmailAlreadyVerified = ("EMAIL_ALREADY_VERIFIED", CONFLICT, true),
     VerificationCodeNotFound = ("VERIFICATION_CODE_NOT_FOUND", NOT_FOUND, true),

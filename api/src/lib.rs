@@ -155,6 +155,15 @@ pub trait ContactChannelsApi {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<SessionCreate>,
     ) -> ApiResult<HttpResponseOk<Session>>;
+
+    /// Refresh an access token
+    ///
+    /// Mints a new access token for the session of the refresh token sent as
+    /// `x-stack-refresh-token`, with any access type.
+    #[endpoint { method = POST, path = "/api/v1/auth/sessions/current/refresh", tags = ["sessions"] }]
+    async fn refresh_session(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiResult<HttpResponseOk<SessionRefresh>>;
 }
 
 /// Title of the spec.
@@ -220,6 +229,13 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
         "get_user" => statuses.extend([(403, FORBIDDEN), (404, "No such user (USER_NOT_FOUND)")]),
         "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
         "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
+        "refresh_session" => {
+            statuses[1] = (
+                401,
+                "Missing or wrong key, or no valid refresh token \
+                (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
+            );
+        }
         "send_contact_channel_verification_code" => statuses.extend([
             (403, FORBIDDEN),
             (404, CHANNEL_NOT_FOUND),
@@ -263,6 +279,7 @@ pub fn openapi_document() -> Value {
         "secret_server_key": header_scheme("secret-server-key", "Key for `server` access."),
         "super_secret_admin_key": header_scheme("super-secret-admin-key", "Key for `admin` access."),
         "access_token": header_scheme("access-token", "A user's access token (an ES256 JWT), with any access type."),
+        "refresh_token": header_scheme("refresh-token", "A session's refresh token, for `refresh_session`."),
     });
     doc["security"] = json!([
         { "project_id": [], "access_type": [], "publishable_client_key": [], "access_token": [] },

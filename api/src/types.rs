@@ -271,6 +271,13 @@ pub struct Session {
     pub refresh_token: String,
 }
 
+/// A new access token for the session of a refresh token.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct SessionRefresh {
+    /// Send it as `x-stack-access-token`.
+    pub access_token: String,
+}
+
 /// Error body: every error an API operation answers has this shape.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct Error {

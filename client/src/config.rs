@@ -51,6 +51,7 @@ pub struct ClientConfig {
     project_id: String,
     access: Option<(AccessType, String)>,
     access_token: Option<String>,
+    refresh_token: Option<String>,
     timeout: Duration,
 }
 
@@ -62,6 +63,7 @@ impl ClientConfig {
             project_id: project_id.into(),
             access: None,
             access_token: None,
+            refresh_token: None,
             timeout: Duration::from_secs(15),
         }
     }
@@ -75,6 +77,12 @@ impl ClientConfig {
     /// A user's access token, sent as `x-stack-access-token`.
     pub fn access_token(mut self, token: impl Into<String>) -> Self {
         self.access_token = Some(token.into());
+        self
+    }
+
+    /// A session's refresh token, sent as `x-stack-refresh-token` (for `refresh_session`).
+    pub fn refresh_token(mut self, token: impl Into<String>) -> Self {
+        self.refresh_token = Some(token.into());
         self
     }
 
@@ -100,10 +108,15 @@ impl ClientConfig {
             key.set_sensitive(true);
             headers.insert(HeaderName::from_static(access_type.key_header()), key);
         }
-        if let Some(token) = &self.access_token {
-            let mut token = HeaderValue::from_str(token)?;
-            token.set_sensitive(true);
-            headers.insert(HeaderName::from_static("x-stack-access-token"), token);
+        for (name, token) in [
+            ("x-stack-access-token", &self.access_token),
+            ("x-stack-refresh-token", &self.refresh_token),
+        ] {
+            if let Some(token) = token {
+                let mut token = HeaderValue::from_str(token)?;
+                token.set_sensitive(true);
+                headers.insert(HeaderName::from_static(name), token);
+            }
         }
         Ok(headers)
     }

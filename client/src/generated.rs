@@ -208,6 +208,17 @@ pub mod types {
             Default::default()
         }
     }
+    ///A new access token for the session of a refresh token.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SessionRefresh {
+        ///Send it as `x-stack-access-token`.
+        pub access_token: ::std::string::String,
+    }
+    impl SessionRefresh {
+        pub fn builder() -> builder::SessionRefresh {
+            Default::default()
+        }
+    }
     ///The answer of an operation that returns nothing else.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Success {
@@ -1027,6 +1038,51 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SessionRefresh {
+            access_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for SessionRefresh {
+            fn default() -> Self {
+                Self {
+                    access_token: Err("no value supplied for access_token".to_string()),
+                }
+            }
+        }
+        impl SessionRefresh {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SessionRefresh> for super::SessionRefresh {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SessionRefresh,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SessionRefresh> for SessionRefresh {
+            fn from(value: super::SessionRefresh) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Success {
             success: ::std::result::Result<bool, ::std::string::String>,
         }
@@ -1463,6 +1519,20 @@ let response = client.create_session()
     pub fn create_session(&self) -> builder::CreateSession<'_> {
         builder::CreateSession::new(self)
     }
+    /**Refresh an access token
+
+Mints a new access token for the session of the refresh token sent as `x-stack-refresh-token`, with any access type.
+
+Sends a `POST` request to `/api/v1/auth/sessions/current/refresh`
+
+```ignore
+let response = client.refresh_session()
+    .send()
+    .await;
+```*/
+    pub fn refresh_session(&self) -> builder::RefreshSession<'_> {
+        builder::RefreshSession::new(self)
+    }
     /**List contact channels
 
 Lists the contact channels of one user (`user_id`, or `me`), oldest first. Server and admin callers may omit `user_id` to list the whole project, paginated.
@@ -1764,6 +1834,84 @@ pub mod builder {
                     )
                 }
                 413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::refresh_session`]
+
+[`Client::refresh_session`]: super::Client::refresh_session*/
+    #[derive(Debug, Clone)]
+    pub struct RefreshSession<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> RefreshSession<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `POST` request to `/api/v1/auth/sessions/current/refresh`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SessionRefresh>, Error<types::Error>> {
+            let Self { client } = self;
+            let url = format!(
+                "{}/api/v1/auth/sessions/current/refresh", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "refresh_session",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

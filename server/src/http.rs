@@ -151,6 +151,10 @@ fn api_error(e: ServiceError) -> ApiError {
                 "would_work_if_email_was_verified": false,
             }),
         ),
+        E::RefreshTokenNotFoundOrExpired => ApiError::new(
+            C::RefreshTokenNotFoundOrExpired,
+            "Refresh token not found for this project, or the session has expired/been revoked.",
+        ),
         E::RedirectUrlNotWhitelisted => ApiError::new(
             C::RedirectUrlNotWhitelisted,
             "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?",
@@ -198,17 +202,20 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-/// Stack Auth's authentication headers, under either prefix (the first one wins).
-fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
+/// A Stack Auth request header, under either prefix (the first one wins).
+fn header(rqctx: &RequestContext<Arc<Service>>, name: &str) -> Option<String> {
     let headers = rqctx.request.headers();
-    let get = |name: &str| {
-        HEADER_PREFIXES.iter().find_map(|prefix| {
-            headers
-                .get(format!("{prefix}{name}"))
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        })
-    };
+    HEADER_PREFIXES.iter().find_map(|prefix| {
+        headers
+            .get(format!("{prefix}{name}"))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    })
+}
+
+/// Stack Auth's authentication headers.
+fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
+    let get = |name: &str| header(rqctx, name);
     RequestHeaders {
         project_id: get("project-id"),
         access_type: get("access-type"),
@@ -386,6 +393,12 @@ impl ContactChannelsApi for ServerImpl {
         .await
     }
 
+    async fn refresh_session(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiResult<HttpResponseOk<SessionRefresh>> {
+        reply(async { Ok(HttpResponseOk(Self::refresh(&rqctx).await?)) }).await
+    }
+
     async fn create_user(
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UserCreate>,
@@ -448,6 +461,16 @@ impl ContactChannelsApi for ServerImpl {
             }))
         })
         .await
+    }
+}
+
+impl ServerImpl {
+    async fn refresh(rqctx: &RequestContext<Arc<Service>>) -> Result<SessionRefresh, ApiError> {
+        let service = rqctx.context();
+        let caller = service.authenticate(&request_headers(rqctx)).await?;
+        let token = header(rqctx, "refresh-token");
+        let access_token = service.refresh_session(&caller, token.as_deref()).await?;
+        Ok(SessionRefresh { access_token })
     }
 }
 

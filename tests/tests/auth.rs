@@ -483,3 +483,80 @@ async fn admin_access_works_like_server_access() {
     .await
     .assert(400, "ACCESS_TYPE_REQUIRED");
 }
+
+#[tokio::test]
+async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
+    let t = TestServer::start().await;
+    let user = t.user().await;
+    let session = t
+        .server()
+        .create_session()
+        .body(contact_channels_client::types::SessionCreate {
+            user_id: user.clone(),
+            expires_in_millis: std::num::NonZeroU64::new(24 * 60 * 60 * 1000),
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let refresher = |token: &str| {
+        t.config()
+            .access(AccessType::Client, &t.keys.publishable_client_key)
+            .refresh_token(token)
+            .build()
+            .unwrap()
+    };
+
+    // The access token expires; the refresh token gets a new one that works.
+    t.clock.advance(Duration::from_secs(2 * 60 * 60));
+    let refreshed = refresher(&session.refresh_token)
+        .refresh_session()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let claims = jwt_claims(&refreshed.access_token);
+    assert_eq!(claims["sub"], user.as_str());
+    assert_eq!(
+        claims["refresh_token_id"],
+        jwt_claims(&session.access_token)["refresh_token_id"]
+    );
+    let client = t
+        .config()
+        .access(AccessType::Client, &t.keys.publishable_client_key)
+        .access_token(refreshed.access_token)
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .get_user()
+            .user_id("me")
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .id,
+        user
+    );
+
+    err(refresher("rt_wrong").refresh_session().send().await)
+        .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    err(t.anonymous_client().refresh_session().send().await)
+        .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    // Another project does not know it.
+    let elsewhere = TestServer::start().await;
+    let foreign = elsewhere
+        .config()
+        .access(AccessType::Client, &elsewhere.keys.publishable_client_key)
+        .refresh_token(&session.refresh_token)
+        .build()
+        .unwrap();
+    err(foreign.refresh_session().send().await).assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    // After its lifetime, the session is over.
+    t.clock.advance(Duration::from_secs(24 * 60 * 60));
+    err(refresher(&session.refresh_token)
+        .refresh_session()
+        .send()
+        .await)
+    .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+}

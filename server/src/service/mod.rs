@@ -66,6 +66,8 @@ pub enum ServiceError {
     ContactChannelAlreadyExists,
     #[error("{0} is already used for auth by another contact channel")]
     ContactChannelAlreadyUsedForAuth(String),
+    #[error("no valid refresh token")]
+    RefreshTokenNotFoundOrExpired,
     #[error("the callback URL is not on the project's trusted domains")]
     RedirectUrlNotWhitelisted,
     #[error("the contact channel is verified already")]
@@ -568,7 +570,45 @@ impl Service {
             )
             .await
             .map_err(|e| user_missing(e, id))?;
-        let project = &caller.project;
+        let access_token = self.mint_access_token(&caller.project, &user, &refresh_hash, now)?;
+        Ok(SessionTokens {
+            access_token,
+            refresh_token,
+        })
+    }
+
+    /// A new access token for the session of `refresh_token`, with any access type.
+    pub async fn refresh_session(
+        &self,
+        caller: &Caller,
+        refresh_token: Option<&str>,
+    ) -> Result<String, ServiceError> {
+        let refresh_token = refresh_token.ok_or(ServiceError::RefreshTokenNotFoundOrExpired)?;
+        let hash = auth::hash_secret(refresh_token);
+        let now = self.clock.now_millis();
+        let (user_id, _) = self
+            .store
+            .get_refresh_token(&caller.project.id, &hash)
+            .await?
+            .filter(|(_, expires_at)| *expires_at > now)
+            .ok_or(ServiceError::RefreshTokenNotFoundOrExpired)?;
+        let user = self
+            .store
+            .get_user(&caller.project.id, user_id)
+            .await?
+            .ok_or(ServiceError::RefreshTokenNotFoundOrExpired)?;
+        self.mint_access_token(&caller.project, &user, &hash, now)
+    }
+
+    /// Signs an access token for `user`, in the session of the refresh token with `refresh_hash`.
+    fn mint_access_token(
+        &self,
+        project: &Project,
+        user: &UserRecord,
+        refresh_hash: &[u8],
+        now: i64,
+    ) -> Result<String, ServiceError> {
+        let id = user.id;
         let claims = AccessTokenClaims {
             sub: id.to_string(),
             iss: format!(
@@ -578,7 +618,7 @@ impl Service {
             aud: project.id.clone(),
             project_id: project.id.clone(),
             branch_id: "main".into(),
-            refresh_token_id: auth::refresh_token_id(&refresh_hash),
+            refresh_token_id: auth::refresh_token_id(refresh_hash),
             iat: now / 1000,
             exp: (now + self.config.access_token_ttl.as_millis() as i64) / 1000,
             signed_up_at: user.signed_up_at_millis / 1000,
@@ -592,11 +632,7 @@ impl Service {
             requires_totp_mfa: false,
             restricted_reason: None,
         };
-        let access_token = auth::sign_access_token(project, &claims)?;
-        Ok(SessionTokens {
-            access_token,
-            refresh_token,
-        })
+        auth::sign_access_token(project, &claims)
     }
 }
 

@@ -269,6 +269,13 @@ pub trait Store: Send + Sync + 'static {
         decide: CodeDecision<'_>,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError>;
 
+    /// The user and expiry of a refresh token, by its hash.
+    async fn get_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+    ) -> Result<Option<(Uuid, i64)>, StoreError>;
+
     /// Stores a refresh token's hash.
     async fn create_refresh_token(
         &self,

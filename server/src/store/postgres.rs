@@ -580,6 +580,28 @@ impl Store for PgStore {
         Ok(Some((code, channel, action)))
     }
 
+    async fn get_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+    ) -> Result<Option<(Uuid, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id, expires_at_millis FROM refresh_tokens
+             WHERE project_id = $1 AND token_hash = $2",
+        )
+        .bind(project_id)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let user_id = row.try_get("user_id").map_err(backend)?;
+        Ok(Some((
+            user_id,
+            row.try_get("expires_at_millis").map_err(backend)?,
+        )))
+    }
+
     async fn create_refresh_token(
         &self,
         project_id: &str,

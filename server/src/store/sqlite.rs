@@ -574,6 +574,28 @@ impl Store for SqliteStore {
         Ok(Some((code, channel, action)))
     }
 
+    async fn get_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+    ) -> Result<Option<(Uuid, i64)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT user_id, expires_at_millis FROM refresh_tokens
+             WHERE project_id = ? AND token_hash = ?",
+        )
+        .bind(project_id)
+        .bind(token_hash)
+        .fetch_optional(&self.read)
+        .await
+        .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let user_id = uuid_column(&row, "user_id")?;
+        Ok(Some((
+            user_id,
+            row.try_get("expires_at_millis").map_err(backend)?,
+        )))
+    }
+
     async fn create_refresh_token(
         &self,
         project_id: &str,
