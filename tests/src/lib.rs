@@ -184,12 +184,9 @@ impl TestServer {
         self.server()
             .create_contact_channel()
             .body(ContactChannelCreate {
-                user_id: user_id.into(),
-                value: value.into(),
-                type_: ContactChannelType::Email,
                 used_for_auth,
                 is_primary: Some(is_primary),
-                is_verified: None,
+                ..new_channel(user_id, value)
             })
             .send()
             .await
@@ -213,6 +210,18 @@ impl TestServer {
             .header("x-stack-project-id", &self.keys.project_id)
             .header("x-stack-access-type", "server")
             .header("x-stack-secret-server-key", &self.keys.secret_server_key)
+    }
+}
+
+/// A create body for `value` on `user_id`, not for auth, not primary, verification unset.
+pub fn new_channel(user_id: &str, value: &str) -> ContactChannelCreate {
+    ContactChannelCreate {
+        user_id: user_id.into(),
+        value: value.into(),
+        type_: ContactChannelType::Email,
+        used_for_auth: false,
+        is_primary: None,
+        is_verified: None,
     }
 }
 

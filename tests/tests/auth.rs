@@ -1,10 +1,8 @@
 //! Who may do what: request headers, keys, access tokens and `me`, end to end.
 
-use contact_channels_client::types::{
-    ContactChannelCreate, ContactChannelType, ContactChannelUpdate, UserCreate,
-};
+use contact_channels_client::types::{ContactChannelCreate, ContactChannelUpdate, UserCreate};
 use contact_channels_client::AccessType;
-use contact_channels_tests::{err, jwt_claims, raw_err, TestServer};
+use contact_channels_tests::{err, jwt_claims, new_channel, raw_err, TestServer};
 use reqwest::Method;
 use std::time::Duration;
 
@@ -282,12 +280,9 @@ async fn clients_act_only_on_their_own_user() {
     let mine = client
         .create_contact_channel()
         .body(ContactChannelCreate {
-            user_id: "me".into(),
-            value: "mine@example.com".into(),
-            type_: ContactChannelType::Email,
             used_for_auth: true,
             is_primary: Some(true),
-            is_verified: None,
+            ..new_channel("me", "mine@example.com")
         })
         .send()
         .await
@@ -356,14 +351,7 @@ async fn clients_act_only_on_their_own_user() {
     forbidden(err(client.get_user().user_id(&other).send().await));
     forbidden(err(client
         .create_contact_channel()
-        .body(ContactChannelCreate {
-            user_id: other.clone(),
-            value: "sneaky@example.com".into(),
-            type_: ContactChannelType::Email,
-            used_for_auth: false,
-            is_primary: None,
-            is_verified: None,
-        })
+        .body(new_channel(&other, "sneaky@example.com"))
         .send()
         .await));
 

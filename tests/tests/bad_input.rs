@@ -1,10 +1,8 @@
 //! Bad input, end to end: each gets a clear error with the right status and code, in Stack
 //! Auth's error shape, and leaves stored data unchanged.
 
-use contact_channels_client::types::{
-    ContactChannelCreate, ContactChannelType, ContactChannelUpdate,
-};
-use contact_channels_tests::{err, raw_err, SeenError, TestServer};
+use contact_channels_client::types::ContactChannelUpdate;
+use contact_channels_tests::{err, new_channel, raw_err, SeenError, TestServer};
 use reqwest::Method;
 
 /// A server with one user and one channel, and the path of that channel.
@@ -38,14 +36,7 @@ async fn a_bad_email_is_a_schema_error() {
         let e = err(t
             .server()
             .create_contact_channel()
-            .body(ContactChannelCreate {
-                user_id: user.clone(),
-                value: value.into(),
-                type_: ContactChannelType::Email,
-                used_for_auth: false,
-                is_primary: None,
-                is_verified: None,
-            })
+            .body(new_channel(&user, value))
             .send()
             .await);
         e.assert(400, "SCHEMA_ERROR");

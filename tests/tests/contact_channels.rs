@@ -3,7 +3,7 @@
 use contact_channels_client::types::{
     ContactChannelCreate, ContactChannelType, ContactChannelUpdate,
 };
-use contact_channels_tests::{err, raw_err, TestServer};
+use contact_channels_tests::{err, new_channel, raw_err, TestServer};
 use reqwest::Method;
 
 fn update() -> ContactChannelUpdate {
@@ -64,14 +64,7 @@ async fn create_defaults_get_and_delete() {
     let created = t
         .server()
         .create_contact_channel()
-        .body(ContactChannelCreate {
-            user_id: user.clone(),
-            value: "A@Example.com".into(),
-            type_: ContactChannelType::Email,
-            used_for_auth: false,
-            is_primary: None,
-            is_verified: None,
-        })
+        .body(new_channel(&user, "A@Example.com"))
         .send()
         .await
         .unwrap();
@@ -264,12 +257,8 @@ async fn a_user_cannot_hold_the_same_value_twice() {
         .server()
         .create_contact_channel()
         .body(ContactChannelCreate {
-            user_id: user.clone(),
-            value: " SAME@example.com".into(),
-            type_: ContactChannelType::Email,
-            used_for_auth: false,
             is_primary: Some(true),
-            is_verified: None,
+            ..new_channel(&user, " SAME@example.com")
         })
         .send()
         .await);
@@ -310,12 +299,9 @@ async fn an_auth_value_belongs_to_one_channel_per_project() {
         .server()
         .create_contact_channel()
         .body(ContactChannelCreate {
-            user_id: b.clone(),
-            value: "Taken@Example.com".into(),
-            type_: ContactChannelType::Email,
             used_for_auth: true,
             is_primary: Some(true),
-            is_verified: None,
+            ..new_channel(&b, "Taken@Example.com")
         })
         .send()
         .await);
@@ -378,12 +364,8 @@ async fn breaking_both_uniqueness_rules_reports_the_per_user_one() {
         .server()
         .create_contact_channel()
         .body(ContactChannelCreate {
-            user_id: b.clone(),
-            value: "both@example.com".into(),
-            type_: ContactChannelType::Email,
             used_for_auth: true,
-            is_primary: None,
-            is_verified: None,
+            ..new_channel(&b, "both@example.com")
         })
         .send()
         .await)
@@ -399,12 +381,10 @@ async fn changing_the_value_resets_verification_unless_the_server_sets_it() {
         .server()
         .create_contact_channel()
         .body(ContactChannelCreate {
-            user_id: user.clone(),
-            value: "v@example.com".into(),
-            type_: ContactChannelType::Email,
             used_for_auth: true,
             is_primary: Some(true),
             is_verified: Some(true),
+            ..new_channel(&user, "v@example.com")
         })
         .send()
         .await
@@ -630,14 +610,7 @@ async fn an_unknown_user_is_reported_before_any_not_found() {
     check(err(t
         .admin()
         .create_contact_channel()
-        .body(ContactChannelCreate {
-            user_id: ghost.clone(),
-            value: "ghost@example.com".into(),
-            type_: ContactChannelType::Email,
-            used_for_auth: false,
-            is_primary: None,
-            is_verified: None,
-        })
+        .body(new_channel(&ghost, "ghost@example.com"))
         .send()
         .await));
     check(err(t
