@@ -42,7 +42,7 @@ impl SmtpMailer {
     /// `smtps://host:port` (TLS from the start), with `user:password@` for authentication.
     pub fn new(url: &str, from: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError(format!("SMTP URL {url:?}: {e}")))?
+            .map_err(|e| MailError(format!("SMTP URL {:?}: {e}", crate::redact_password(url))))?
             .build();
         let from = from
             .parse()

@@ -68,7 +68,7 @@ pub async fn open_store(
             Err(e) => {
                 return Err(anyhow::Error::new(e).context(format!(
                     "opening the PostgreSQL database {}",
-                    redact(database)
+                    crate::redact_password(database)
                 )))
             }
         }
@@ -87,24 +87,12 @@ pub fn open_mailer(
     })
 }
 
-/// The URL without its password, for messages.
-fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// Creates the development project if the database has none, returning its keys.
+/// Creates the development project if the database has none, returning its keys. Instances
+/// starting together on one empty database create one project between them.
 pub async fn ensure_development_project(service: &Service) -> Result<Option<ProjectKeys>> {
-    if !service.store().list_projects().await?.is_empty() {
-        return Ok(None);
-    }
-    let keys = service.create_project("Development project", true).await?;
-    Ok(Some(keys))
+    Ok(service
+        .create_first_project("Development project", true)
+        .await?)
 }
 
 /// A running server.

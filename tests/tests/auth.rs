@@ -548,3 +548,100 @@ async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
         .await)
     .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
 }
+
+#[tokio::test]
+async fn an_absurd_token_expiry_is_refused_cleanly() {
+    use base64::Engine;
+    let t = TestServer::start().await;
+    let encode = |json: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string())
+    };
+    let forged = format!(
+        "{}.{}.{}",
+        encode(serde_json::json!({ "alg": "ES256", "typ": "JWT" })),
+        encode(
+            serde_json::json!({ "sub": uuid::Uuid::new_v4(), "project_id": t.keys.project_id, "exp": i64::MAX })
+        ),
+        "c2lnbmF0dXJl"
+    );
+    let client = t
+        .config()
+        .access(AccessType::Client, &t.keys.publishable_client_key)
+        .access_token(forged)
+        .build()
+        .unwrap();
+    err(client.list_contact_channels().user_id("me").send().await)
+        .assert(401, "UNPARSABLE_ACCESS_TOKEN");
+}
+
+#[tokio::test]
+async fn projects_on_one_database_are_isolated() {
+    let t = TestServer::start().await;
+    let other = t
+        .running
+        .service
+        .create_project("Other", false)
+        .await
+        .unwrap();
+    let other_server = contact_channels_client::ClientConfig::new(t.url(), &other.project_id)
+        .access(AccessType::Server, &other.secret_server_key)
+        .build()
+        .unwrap();
+    let user = t.user().await;
+    let channel = t.channel(&user, "shared@example.com", true, true).await;
+
+    // This project's user does not exist in the other project.
+    let e = err(other_server
+        .get_contact_channel()
+        .user_id(&user)
+        .contact_channel_id(&channel.id)
+        .send()
+        .await);
+    e.assert(400, "USER_ID_DOES_NOT_EXIST");
+    let listed = other_server
+        .list_contact_channels()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        listed.items.is_empty(),
+        "the other project lists none of this project's channels"
+    );
+    err(other_server
+        .list_contact_channels()
+        .user_id(&user)
+        .send()
+        .await)
+    .assert(400, "USER_ID_DOES_NOT_EXIST");
+    // One project's keys are not another's.
+    raw_err(
+        reqwest::Client::new()
+            .get(format!("{}/api/v1/contact-channels", t.url()))
+            .header("x-stack-project-id", &other.project_id)
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &t.keys.secret_server_key),
+    )
+    .await
+    .assert(401, "INVALID_SECRET_SERVER_KEY");
+
+    // The same auth email may be used in each project.
+    let theirs = other_server
+        .create_user()
+        .body(UserCreate { display_name: None })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let claimed = other_server
+        .create_contact_channel()
+        .body(ContactChannelCreate {
+            used_for_auth: true,
+            ..new_channel(&theirs.id, "shared@example.com")
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(claimed.used_for_auth);
+}

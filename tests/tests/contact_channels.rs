@@ -506,6 +506,32 @@ async fn listing_is_oldest_first_and_paginates_with_a_cursor() {
     }
     assert_eq!(seen, expected);
 
+    // A cursor alone paginates too: what follows it is one page, not "all of them".
+    let first = t
+        .server()
+        .list_contact_channels()
+        .user_id(&a)
+        .limit(2u32)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let cursor = first.pagination.unwrap().next_cursor.unwrap();
+    let rest = t
+        .server()
+        .list_contact_channels()
+        .user_id(&a)
+        .cursor(&cursor)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(rest.is_paginated);
+    assert_eq!(
+        rest.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
+        expected[2..]
+    );
+
     // The whole project, for the server: paginated, both users.
     let project = t
         .server()

@@ -3,7 +3,7 @@
 use contact_channels_client::types::{
     ContactChannelUpdate, VerificationCode, VerificationCodeSend,
 };
-use contact_channels_client::Client;
+use contact_channels_client::{AccessType, Client, ClientConfig};
 use contact_channels_server::mail::{Email, MailError, Mailer, SmtpMailer};
 use contact_channels_tests::{code_in, err, TestServer};
 use std::sync::{Arc, Mutex};
@@ -164,14 +164,30 @@ async fn unknown_expired_and_foreign_codes_are_refused() {
 
     send(&server, &user, &channel.id, CALLBACK).await.unwrap();
     let code = code_in(&t.sent()[0]);
-    // Another project does not know this project's codes.
-    let elsewhere = TestServer::start().await;
-    verify(&elsewhere.server(), &code)
+    // Another project on the same database does not know this project's codes.
+    let other = t
+        .running
+        .service
+        .create_project("Other", true)
+        .await
+        .unwrap();
+    let other_server = ClientConfig::new(t.url(), &other.project_id)
+        .access(AccessType::Server, &other.secret_server_key)
+        .build()
+        .unwrap();
+    verify(&other_server, &code)
+        .await
+        .unwrap_err()
+        .assert(404, "VERIFICATION_CODE_NOT_FOUND");
+    check(&other_server, &code)
         .await
         .unwrap_err()
         .assert(404, "VERIFICATION_CODE_NOT_FOUND");
 
-    t.clock.advance(Duration::from_secs(7 * 24 * 60 * 60 + 1));
+    // Valid for seven days, to the second.
+    t.clock.advance(Duration::from_secs(7 * 24 * 60 * 60 - 1));
+    assert!(check(&server, &code).await.unwrap());
+    t.clock.advance(Duration::from_secs(1));
     check(&server, &code)
         .await
         .unwrap_err()

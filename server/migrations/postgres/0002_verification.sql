@@ -5,7 +5,7 @@ ALTER TABLE projects ADD COLUMN trusted_domains TEXT NOT NULL DEFAULT '[]';
 
 CREATE TABLE verification_codes (
     -- The first characters of the code, in clear, to find the row and count wrong guesses.
-    code_prefix TEXT PRIMARY KEY,
+    code_prefix TEXT NOT NULL,
     -- SHA-256 of the whole code: a leaked database leaks no usable code.
     code_hash BYTEA NOT NULL,
     project_id TEXT NOT NULL,
@@ -18,5 +18,6 @@ CREATE TABLE verification_codes (
     expires_at_millis BIGINT NOT NULL,
     used_at_millis BIGINT,
     failed_attempts INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (project_id, code_prefix),
     FOREIGN KEY (project_id, user_id) REFERENCES users (project_id, id) ON DELETE CASCADE
 );

@@ -70,8 +70,6 @@ pub struct Caller {
 /// A project as requests need it, cached in memory.
 pub struct Project {
     pub id: String,
-    pub display_name: String,
-    pub allow_localhost: bool,
     publishable_client_key_hash: Vec<u8>,
     secret_server_key_hash: Vec<u8>,
     super_secret_admin_key_hash: Vec<u8>,
@@ -96,8 +94,6 @@ impl Project {
         let public = signing.verifying_key().to_encoded_point(false);
         Ok(Project {
             id: record.id.clone(),
-            display_name: record.display_name.clone(),
-            allow_localhost: record.allow_localhost,
             publishable_client_key_hash: record.publishable_client_key_hash.clone(),
             secret_server_key_hash: record.secret_server_key_hash.clone(),
             super_secret_admin_key_hash: record.super_secret_admin_key_hash.clone(),
@@ -248,7 +244,8 @@ pub(super) fn check_headers(
     if let Some(token) = &headers.access_token {
         let claims: UnverifiedClaims = jsonwebtoken::dangerous::insecure_decode_claims(token)
             .map_err(|_| ServiceError::UnparsableAccessToken)?;
-        if claims.exp * 1000 <= clock.now_millis() {
+        // Unverified input: saturate rather than overflow on an absurd `exp`.
+        if claims.exp.saturating_mul(1000) <= clock.now_millis() {
             return Err(ServiceError::AccessTokenExpired);
         }
         if claims.project_id != project_id {

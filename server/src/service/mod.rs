@@ -249,6 +249,21 @@ impl Service {
         Ok(keys)
     }
 
+    /// Creates a project only if the database has none, atomically; its keys if it did.
+    pub async fn create_first_project(
+        &self,
+        display_name: &str,
+        allow_localhost: bool,
+    ) -> Result<Option<ProjectKeys>, ServiceError> {
+        let (record, keys) =
+            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        Ok(self
+            .store
+            .create_first_project(&record)
+            .await?
+            .then_some(keys))
+    }
+
     /// Sets where a project's verification links may point.
     pub async fn set_project_trust(
         &self,
@@ -376,7 +391,7 @@ impl Service {
                 return Err(ServiceError::UserIdDoesNotExist(id.to_string()));
             }
         }
-        let paginated = user_id.is_none() || input.limit.is_some();
+        let paginated = user_id.is_none() || input.limit.is_some() || after_seq.is_some();
         let limit = paginated.then(|| input.limit.unwrap_or(DEFAULT_LIMIT));
         let filter = ChannelFilter {
             user_id,
@@ -641,7 +656,7 @@ fn client_sets_verified() -> ServiceError {
 }
 
 /// A user deleted between the existence check and the write.
-fn user_missing(e: StoreError, user_id: Uuid) -> ServiceError {
+pub(super) fn user_missing(e: StoreError, user_id: Uuid) -> ServiceError {
     match e {
         StoreError::UserMissing => ServiceError::UserIdDoesNotExist(user_id.to_string()),
         e => e.into(),
@@ -656,7 +671,10 @@ fn parse_uuid(field: &str, value: &str) -> Result<Uuid, ServiceError> {
 /// Trims, validates and lowercases an email address: the form that is stored and compared.
 pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
     let trimmed = value.trim();
-    if trimmed.len() > MAX_EMAIL_LENGTH || !email_address::EmailAddress::is_valid(trimmed) {
+    // Quoted local parts and address literals are valid RFC 5322 but not accepted by Stack Auth.
+    let exotic = trimmed.contains(['"', '[', ']', ' ', '\t']);
+    if trimmed.len() > MAX_EMAIL_LENGTH || exotic || !email_address::EmailAddress::is_valid(trimmed)
+    {
         return Err(ServiceError::InvalidInput(format!(
             "value: {value:?} is not a valid email address"
         )));
@@ -718,7 +736,16 @@ mod tests {
             normalize_email("  John.Doe@Example.COM\t").unwrap(),
             "john.doe@example.com"
         );
-        for bad in ["", "   ", "plain", "a@", "@b.c", "a b@c.d"] {
+        for bad in [
+            "",
+            "   ",
+            "plain",
+            "a@",
+            "@b.c",
+            "a b@c.d",
+            "\"a b\"@x.com",
+            "a@[127.0.0.1]",
+        ] {
             assert!(
                 matches!(normalize_email(bad), Err(ServiceError::InvalidInput(_))),
                 "{bad:?}"

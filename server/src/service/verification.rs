@@ -76,7 +76,16 @@ fn is_trusted(url: &Url, trusted_domains: &[String], allow_localhost: bool) -> b
 /// The link in the email: the callback URL with `code=<code>` added to its query.
 fn verification_link(callback: &Url, code: &str) -> String {
     let mut link = callback.clone();
-    link.query_pairs_mut().append_pair("code", code);
+    // A `code` already in the callback would be read instead of ours by most frameworks.
+    let kept: Vec<(String, String)> = callback
+        .query_pairs()
+        .filter(|(k, _)| k != "code")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    link.query_pairs_mut()
+        .clear()
+        .extend_pairs(kept)
+        .append_pair("code", code);
     link.to_string()
 }
 
@@ -225,7 +234,7 @@ impl Service {
             &verification_link(&callback, &code),
         );
         if let Err(e) = self.mailer.send(&email).await {
-            tracing::warn!(error = %e, to = %channel.value, "verification email not delivered");
+            tracing::warn!(error = %e, channel = %channel.id, "verification email not delivered");
             self.store
                 .delete_verification_code(&project.id, &record.prefix)
                 .await?;
@@ -311,6 +320,15 @@ mod tests {
         assert!(!ok("https://badexample.org/", false));
         assert!(!ok("http://localhost:3000/cb", false));
         assert!(ok("http://localhost:3000/cb", true));
+    }
+
+    #[test]
+    fn the_link_replaces_a_code_already_in_the_callback() {
+        let url = Url::parse("https://app.example.com/v?code=evil&x=1&code=worse").unwrap();
+        assert_eq!(
+            verification_link(&url, "abc"),
+            "https://app.example.com/v?x=1&code=abc"
+        );
     }
 
     #[test]

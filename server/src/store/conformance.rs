@@ -297,6 +297,19 @@ pub async fn verification_codes(store: &dyn Store) {
     ));
 }
 
+/// Only the first project is created by `create_first_project`.
+pub async fn first_project(store: &dyn Store) {
+    let (first, _) = crate::service::auth::new_project("First", true, 1);
+    let (second, _) = crate::service::auth::new_project("Second", true, 2);
+    assert!(store.create_first_project(&first).await.unwrap());
+    assert!(!store.create_first_project(&second).await.unwrap());
+    let all = store.list_projects().await.unwrap();
+    assert_eq!(
+        all.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+        [first.id]
+    );
+}
+
 /// Runs every check, each on a fresh store from `open`.
 pub async fn run<S: Store, F: std::future::Future<Output = S>>(open: impl Fn() -> F) {
     one_primary_per_user(&open().await).await;
@@ -304,4 +317,5 @@ pub async fn run<S: Store, F: std::future::Future<Output = S>>(open: impl Fn() -
     missing_rows_and_cascade(&open().await).await;
     listing(&open().await).await;
     verification_codes(&open().await).await;
+    first_project(&open().await).await;
 }

@@ -162,6 +162,16 @@ impl From<sqlx::Error> for StoreError {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
+            // PostgreSQL's deadlock, serialization failure and statement timeout, and SQLite's
+            // busy and locked: the database is contended; the request may be retried.
+            sqlx::Error::Database(ref db)
+                if matches!(
+                    db.code().as_deref(),
+                    Some("40P01" | "40001" | "57014" | "5" | "6" | "517")
+                ) =>
+            {
+                StoreError::Unavailable(e)
+            }
             e => StoreError::Backend(e),
         }
     }
@@ -181,6 +191,8 @@ fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
 pub trait Store: Send + Sync + 'static {
     /// Adds a project.
     async fn create_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
+    /// Adds a project if there is none yet, atomically across instances; whether it did.
+    async fn create_first_project(&self, project: &ProjectRecord) -> Result<bool, StoreError>;
     /// A project by id.
     async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError>;
     /// All projects, oldest first.

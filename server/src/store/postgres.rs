@@ -1,8 +1,10 @@
 //! PostgreSQL store, for several server instances sharing one database.
 //!
-//! Every write that touches a user's channels first locks that user's row (`SELECT … FOR
-//! UPDATE`), so concurrent writes for one user run one after the other on any number of
-//! instances: make-primary and its demotion, and the per-user duplicate check, cannot interleave.
+//! Every write that touches a user's channels or codes (create, update, delete, use a code) first
+//! locks that user's row (`SELECT … FOR UPDATE`), so concurrent writes for one user run one after
+//! the other on any number of instances: make-primary and its demotion, the per-user duplicate
+//! check, and verifying a channel while it is deleted cannot interleave. Locks are always taken
+//! user first, so they cannot deadlock with each other; deleting a user locks its row first too.
 //! Writes for different users meet only at the project-wide auth index, where the loser's insert
 //! waits for the winner's commit and then fails with a unique violation, reported as
 //! [`Conflict::ValueUsedForAuth`].
@@ -131,6 +133,32 @@ fn project_from_row(row: &PgRow) -> Result<ProjectRecord, StoreError> {
     })
 }
 
+/// Inserts a project through `executor` (the pool, or a transaction).
+async fn insert_project<'e, E: sqlx::Executor<'e, Database = Postgres>>(
+    executor: E,
+    p: &ProjectRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO projects (id, display_name, publishable_client_key_hash,
+                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
+                allow_localhost, created_at_millis, trusted_domains)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&p.id)
+    .bind(&p.display_name)
+    .bind(&p.publishable_client_key_hash)
+    .bind(&p.secret_server_key_hash)
+    .bind(&p.super_secret_admin_key_hash)
+    .bind(&p.signing_key)
+    .bind(p.allow_localhost)
+    .bind(p.created_at_millis)
+    .bind(encode_domains(&p.trusted_domains))
+    .execute(executor)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 /// One channel of one user, read through `executor` (the pool, or a transaction).
 async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Postgres>>(
     executor: E,
@@ -211,25 +239,26 @@ async fn demote_primary(
 #[async_trait]
 impl Store for PgStore {
     async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO projects (id, display_name, publishable_client_key_hash,
-                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
-                allow_localhost, created_at_millis, trusted_domains)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&p.id)
-        .bind(&p.display_name)
-        .bind(&p.publishable_client_key_hash)
-        .bind(&p.secret_server_key_hash)
-        .bind(&p.super_secret_admin_key_hash)
-        .bind(&p.signing_key)
-        .bind(p.allow_localhost)
-        .bind(p.created_at_millis)
-        .bind(encode_domains(&p.trusted_domains))
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        insert_project(&self.pool, p).await
+    }
+
+    async fn create_first_project(&self, p: &ProjectRecord) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        // Instances starting together serialize here, so only one creates the first project.
+        sqlx::query("SELECT pg_advisory_xact_lock(7262013526)")
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if any.is_some() {
+            return Ok(false);
+        }
+        insert_project(&mut *tx, p).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
@@ -436,18 +465,26 @@ impl Store for PgStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        lock_user(&mut tx, project_id, user_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::UserMissing => StoreError::NotFound,
+                e => e,
+            })?;
         let done = sqlx::query(
             "DELETE FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND id = $3",
         )
         .bind(project_id)
         .bind(user_id)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await.map_err(backend)?;
         Ok(())
     }
 
@@ -518,7 +555,24 @@ impl Store for PgStore {
         decide: CodeDecision<'_>,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
         let mut tx = self.begin().await?;
-        // The row lock makes concurrent uses of one code run one after the other.
+        // Locks in the order every write takes them, user first, then the code: a code's owner
+        // is found without a lock, then both are locked and the code read again.
+        let owner: Option<Uuid> = sqlx::query_scalar(
+            "SELECT user_id FROM verification_codes WHERE project_id = $1 AND code_prefix = $2",
+        )
+        .bind(project_id)
+        .bind(prefix)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+        let Some(owner) = owner else { return Ok(None) };
+        if let Err(e) = lock_user(&mut tx, project_id, owner).await {
+            return match e {
+                // The user (and with it the code) was deleted meanwhile.
+                StoreError::UserMissing => Ok(None),
+                e => Err(e),
+            };
+        }
         let row = sqlx::query(
             "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
                     used_at_millis IS NOT NULL AS used, failed_attempts
@@ -541,8 +595,6 @@ impl Store for PgStore {
             used: row.try_get("used").map_err(backend)?,
             failed_attempts: failed_attempts.max(0) as u32,
         };
-        // Channel writes lock the user first; so does this, so it sees the channel settled.
-        lock_user(&mut tx, project_id, code.user_id).await?;
         let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
         let action = decide(&code, channel.as_ref());
         match action {
@@ -569,11 +621,16 @@ impl Store for PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                sqlx::query("UPDATE contact_channels SET is_verified = TRUE WHERE id = $1")
-                    .bind(code.channel_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                let verified =
+                    sqlx::query("UPDATE contact_channels SET is_verified = TRUE WHERE id = $1")
+                        .bind(code.channel_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                // Never mark a code used without verifying its channel.
+                if verified.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
             }
         }
         tx.commit().await.map_err(backend)?;

@@ -79,7 +79,7 @@ impl SqliteStore {
         self.write
             .begin_with("BEGIN IMMEDIATE")
             .await
-            .map_err(StoreError::Backend)
+            .map_err(StoreError::from)
     }
 }
 
@@ -151,6 +151,32 @@ fn project_from_row(row: &SqliteRow) -> Result<ProjectRecord, StoreError> {
     })
 }
 
+/// Inserts a project through `executor` (the pool, or a transaction).
+async fn insert_project<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
+    executor: E,
+    p: &ProjectRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO projects (id, display_name, publishable_client_key_hash,
+                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
+                allow_localhost, created_at_millis, trusted_domains)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(&p.id)
+    .bind(&p.display_name)
+    .bind(&p.publishable_client_key_hash)
+    .bind(&p.secret_server_key_hash)
+    .bind(&p.super_secret_admin_key_hash)
+    .bind(&p.signing_key)
+    .bind(p.allow_localhost)
+    .bind(p.created_at_millis)
+    .bind(encode_domains(&p.trusted_domains))
+    .execute(executor)
+    .await
+    .map_err(backend)?;
+    Ok(())
+}
+
 /// One channel of one user, read through `executor` (the pool, or a transaction).
 async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
     executor: E,
@@ -217,25 +243,21 @@ async fn demote_primary(
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO projects (id, display_name, publishable_client_key_hash,
-                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
-                allow_localhost, created_at_millis, trusted_domains)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&p.id)
-        .bind(&p.display_name)
-        .bind(&p.publishable_client_key_hash)
-        .bind(&p.secret_server_key_hash)
-        .bind(&p.super_secret_admin_key_hash)
-        .bind(&p.signing_key)
-        .bind(p.allow_localhost)
-        .bind(p.created_at_millis)
-        .bind(encode_domains(&p.trusted_domains))
-        .execute(&self.write)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        insert_project(&self.write, p).await
+    }
+
+    async fn create_first_project(&self, p: &ProjectRecord) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects LIMIT 1")
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if any.is_some() {
+            return Ok(false);
+        }
+        insert_project(&mut *tx, p).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
@@ -563,11 +585,16 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                sqlx::query("UPDATE contact_channels SET is_verified = 1 WHERE id = ?")
-                    .bind(code.channel_id.to_string())
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
+                let verified =
+                    sqlx::query("UPDATE contact_channels SET is_verified = 1 WHERE id = ?")
+                        .bind(code.channel_id.to_string())
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                // Never mark a code used without verifying its channel.
+                if verified.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
             }
         }
         tx.commit().await.map_err(backend)?;
