@@ -152,6 +152,7 @@ async fn run(cli: Cli) -> Result<()> {
                 cli.users.to_string(),
             ],
             "reference listening on",
+            &[],
         )?;
         let seed = Arc::new(Seed::reference(cli.users));
         measure(&cli, &server, &seed, Workload::PatchServer, "reference").await?
@@ -172,6 +173,7 @@ async fn run(cli: Cli) -> Result<()> {
                 "127.0.0.1:0".into(),
             ],
             "contact-channels listening on",
+            &workloads::PROJECT_KEYS,
         )?;
         eprintln!("seeding {} users with 5 channels each", cli.users);
         let seed = Arc::new(Seed::create(server.addr, &server.env, cli.users).await?);

@@ -45,8 +45,15 @@ pub struct Server {
 
 impl Server {
     /// Starts `program args` under `taskset -c core` and waits for a stderr line containing
-    /// `marker` followed by `http://ADDR`.
-    pub fn start(core: usize, program: &str, args: &[String], marker: &str) -> Result<Server> {
+    /// `marker` followed by `http://ADDR`, and for stdout lines `KEY=…` for each of `keys` (the
+    /// two pipes are read by two threads, so their lines may arrive in either order).
+    pub fn start(
+        core: usize,
+        program: &str,
+        args: &[String],
+        marker: &str,
+        keys: &[&str],
+    ) -> Result<Server> {
         let mut child = Command::new("taskset")
             .arg("-c")
             .arg(core.to_string())
@@ -69,13 +76,21 @@ impl Server {
             lines,
         );
         let mut env = HashMap::new();
+        let mut addr = None;
         let prefix = format!("{marker} http://");
         loop {
+            if let Some(addr) = addr {
+                if keys.iter().all(|key| env.contains_key(*key)) {
+                    return Ok(Server { child, addr, env });
+                }
+            }
             let (stream, line) = match received.recv_timeout(STARTUP_TIMEOUT) {
                 Ok(line) => line,
                 Err(_) => {
                     let _ = child.kill();
-                    bail!("{program} did not announce `{marker}` (exited or timed out)");
+                    bail!(
+                        "{program} did not announce `{marker}` and {keys:?} (exited or timed out)"
+                    );
                 }
             };
             match stream {
@@ -84,16 +99,17 @@ impl Server {
                         env.insert(key.to_owned(), value.to_owned());
                     }
                 }
-                Stream::Err => {
-                    if let Some(addr) = line.split(&prefix).nth(1) {
-                        let addr = addr
-                            .trim()
-                            .parse()
-                            .with_context(|| format!("parsing the address in {line:?}"))?;
-                        return Ok(Server { child, addr, env });
+                Stream::Err => match line.split(&prefix).nth(1) {
+                    Some(announced) => {
+                        addr = Some(
+                            announced
+                                .trim()
+                                .parse()
+                                .with_context(|| format!("parsing the address in {line:?}"))?,
+                        );
                     }
-                    eprintln!("  server: {line}");
-                }
+                    None => eprintln!("  server: {line}"),
+                },
             }
         }
     }

@@ -44,6 +44,13 @@ impl Workload {
     }
 }
 
+/// The lines the real server prints on an empty database, which seeding needs.
+pub const PROJECT_KEYS: [&str; 3] = [
+    "STACK_PROJECT_ID",
+    "STACK_SECRET_SERVER_KEY",
+    "STACK_PUBLISHABLE_CLIENT_KEY",
+];
+
 /// A seeded user as the load generator needs it.
 pub struct User {
     pub id: String,
