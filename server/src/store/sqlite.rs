@@ -300,12 +300,22 @@ impl Store for SqliteStore {
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
+        // A filter written `(?2 IS NULL OR user_id = ?2)` hides the indexes from SQLite's
+        // planner, which then reads every channel of the project for one user's list; a filter
+        // that is set is written as a plain equality instead.
+        let user = if filter.user_id.is_some() {
+            "user_id = ?2"
+        } else {
+            "?2 IS NULL"
+        };
+        let id = if filter.channel_id.is_some() {
+            "id = ?3"
+        } else {
+            "?3 IS NULL"
+        };
         let sql = format!(
             "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = ?1
-               AND (?2 IS NULL OR user_id = ?2)
-               AND (?3 IS NULL OR id = ?3)
-               AND seq > ?4
+             WHERE project_id = ?1 AND {user} AND {id} AND seq > ?4
              ORDER BY seq
              LIMIT ?5"
         );
