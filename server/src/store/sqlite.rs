@@ -39,14 +39,19 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
+        // A connection to a local file cannot go stale the way a network connection can, so
+        // the pool skips its ping before each use: a round trip to the connection's worker
+        // thread that costs more than many of the queries.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(backend)?;
         migrate(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(backend)?;
