@@ -175,10 +175,8 @@ fn forward(
     thread::spawn(move || {
         for line in BufReader::new(output).lines() {
             let Ok(line) = line else { break };
-            if let Err(mpsc::SendError((stream, line))) = lines.send((stream, line)) {
-                if let Stream::Err = stream {
-                    eprintln!("  server: {line}");
-                }
+            if let Err(mpsc::SendError((Stream::Err, line))) = lines.send((stream, line)) {
+                eprintln!("  server: {line}");
             }
         }
     });

@@ -355,3 +355,77 @@ pub(super) fn check_project(
 pub fn refresh_token_id(token_hash: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(&token_hash[..16])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        let (record, _) = new_project("p", false, 1);
+        Project::from_record(&record).unwrap()
+    }
+
+    fn token(project: &Project, user: Uuid) -> String {
+        let claims = AccessTokenClaims {
+            sub: user.to_string(),
+            iss: "http://localhost".into(),
+            aud: project.id.clone(),
+            project_id: project.id.clone(),
+            branch_id: "main".into(),
+            refresh_token_id: "r".into(),
+            iat: 0,
+            exp: 4_000_000_000,
+            signed_up_at: 0,
+            role: "authenticated".into(),
+            name: None,
+            email: None,
+            selected_team_id: None,
+            email_verified: false,
+            is_anonymous: false,
+            is_restricted: false,
+            requires_totp_mfa: false,
+            restricted_reason: None,
+        };
+        sign_access_token(project, &claims).unwrap()
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_and_only_its_exact_bytes_match() {
+        let project = project();
+        let user = Uuid::new_v4();
+        let token = token(&project, user);
+        assert_eq!(project.token_user(&token, 0).unwrap(), user);
+        assert_eq!(project.verified_tokens().len(), 1);
+        assert_eq!(project.token_user(&token, 0).unwrap(), user);
+        assert_eq!(project.verified_tokens().len(), 1);
+
+        // A changed signature is checked, and refused, rather than found.
+        let mut tampered = token.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(project.token_user(&tampered, 0).is_err());
+        // Another project's token does not verify with this project's key.
+        let other = self::project();
+        assert!(project.token_user(&self::token(&other, user), 0).is_err());
+        assert_eq!(project.verified_tokens().len(), 1);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let project = project();
+        let user = Uuid::new_v4();
+        {
+            let mut cache = project.verified_tokens();
+            for i in 0..VERIFIED_TOKENS_MAX {
+                let mut digest = [0u8; 32];
+                digest[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                // Half of them expired long before now (1 000 s).
+                cache.insert(digest, (user, if i % 2 == 0 { 1 } else { 4_000_000_000 }));
+            }
+        }
+        project
+            .token_user(&token(&project, user), 1_000_000)
+            .unwrap();
+        assert_eq!(project.verified_tokens().len(), VERIFIED_TOKENS_MAX / 2 + 1);
+    }
+}
