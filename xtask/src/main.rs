@@ -1,4 +1,5 @@
-//! `cargo xtask`: regenerate the client, emit the server's spec, check that they agree.
+//! `cargo xtask`: regenerate the client, emit the server's spec, check that they agree, and run
+//! the benchmark.
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -19,6 +20,12 @@ enum Command {
     Check,
     /// Print the spec the server emits, to compare with the committed one.
     Emit,
+    /// Build the server and the benchmark in release mode and run the benchmark; arguments go to
+    /// it (`cargo xtask bench -- --help` lists them).
+    Bench {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> Result<ExitCode> {
@@ -33,7 +40,41 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check(),
+        Command::Bench { args } => bench(&args),
     }
+}
+
+/// Builds the server binary and runs the benchmark, both in release mode (the benchmark finds
+/// the server next to itself in the target directory).
+fn bench(args: &[String]) -> Result<ExitCode> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let run = |cargo_args: &[&str], extra: &[String]| -> Result<bool> {
+        let status = std::process::Command::new(&cargo)
+            .args(cargo_args)
+            .args(extra)
+            .status()?;
+        Ok(status.success())
+    };
+    let built = run(
+        &[
+            "build",
+            "--release",
+            "-p",
+            "contact-channels-server",
+            "--bin",
+            "contact-channels",
+        ],
+        &[],
+    )?;
+    if !built
+        || !run(
+            &["run", "--release", "-p", "contact-channels-bench", "--"],
+            args,
+        )?
+    {
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check() -> Result<ExitCode> {

@@ -3,7 +3,9 @@
 //!
 //! Keys are 256-bit random values, so a stored SHA-256 is as strong as a password hash and costs
 //! a microsecond per request; they are compared in constant time. Access tokens are ES256 JWTs
-//! carrying Stack Auth's claim set, signed with the project's own key.
+//! carrying Stack Auth's claim set, signed with the project's own key. Checking an ES256
+//! signature costs far more than the rest of a request, so each project remembers the tokens it
+//! has verified (by SHA-256, until they expire, a bounded number of them).
 
 use super::{Clock, ServiceError};
 use crate::store::ProjectRecord;
@@ -15,6 +17,8 @@ use p256::pkcs8::EncodePrivateKey;
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Mutex;
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
@@ -75,7 +79,15 @@ pub struct Project {
     super_secret_admin_key_hash: Vec<u8>,
     encoding_key: EncodingKey,
     decoding_key: DecodingKey,
+    /// Tokens whose signature checked out against `decoding_key`: SHA-256 of the token → its
+    /// user and expiry (seconds). The same bytes would verify the same way again, and this cache
+    /// lives and dies with the key it was checked against.
+    verified_tokens: Mutex<HashMap<[u8; 32], (Uuid, i64)>>,
 }
+
+/// Most verified tokens a project remembers: a few hundred kilobytes. When full, expired ones are
+/// dropped, and if none has expired, all of them (they will be verified again).
+const VERIFIED_TOKENS_MAX: usize = 4096;
 
 impl std::fmt::Debug for Project {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,7 +111,43 @@ impl Project {
             super_secret_admin_key_hash: record.super_secret_admin_key_hash.clone(),
             encoding_key: EncodingKey::from_ec_der(&record.signing_key),
             decoding_key: DecodingKey::from_ec_der(public.as_bytes()),
+            verified_tokens: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The user of an access token whose expiry was already checked: from the cache, or by
+    /// checking its signature and audience.
+    fn token_user(&self, token: &str, now_millis: i64) -> Result<Uuid, ServiceError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        if let Some(&(user, _)) = self.verified_tokens().get(&digest) {
+            return Ok(user);
+        }
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_audience(&[&self.id]);
+        // Expiry was checked against the service clock already.
+        validation.validate_exp = false;
+        validation.required_spec_claims.clear();
+        let data =
+            jsonwebtoken::decode::<AccessTokenClaims>(token, &self.decoding_key, &validation)
+                .map_err(|_| ServiceError::UnparsableAccessToken)?;
+        let user =
+            Uuid::parse_str(&data.claims.sub).map_err(|_| ServiceError::UnparsableAccessToken)?;
+        let mut cache = self.verified_tokens();
+        if cache.len() >= VERIFIED_TOKENS_MAX {
+            cache.retain(|_, &mut (_, exp)| exp.saturating_mul(1000) > now_millis);
+            if cache.len() >= VERIFIED_TOKENS_MAX {
+                cache.clear();
+            }
+        }
+        cache.insert(digest, (user, data.claims.exp));
+        Ok(user)
+    }
+
+    fn verified_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], (Uuid, i64)>> {
+        // A panic while holding the lock leaves a map that is still consistent.
+        self.verified_tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn key_hash(&self, access: Access) -> &[u8] {
@@ -218,6 +266,8 @@ pub(super) struct Claimed {
     pub access: Access,
     pub key: Option<String>,
     pub token: Option<String>,
+    /// When the headers were checked (the token's expiry among them).
+    pub checked_at_millis: i64,
 }
 
 /// Checks the headers that need no database: presence, access type, token shape and expiry.
@@ -241,11 +291,12 @@ pub(super) fn check_headers(
         .project_id
         .clone()
         .ok_or(ServiceError::AccessTypeWithoutProjectId(access))?;
+    let now_millis = clock.now_millis();
     if let Some(token) = &headers.access_token {
         let claims: UnverifiedClaims = jsonwebtoken::dangerous::insecure_decode_claims(token)
             .map_err(|_| ServiceError::UnparsableAccessToken)?;
         // Unverified input: saturate rather than overflow on an absurd `exp`.
-        if claims.exp.saturating_mul(1000) <= clock.now_millis() {
+        if claims.exp.saturating_mul(1000) <= now_millis {
             return Err(ServiceError::AccessTokenExpired);
         }
         if claims.project_id != project_id {
@@ -265,6 +316,7 @@ pub(super) fn check_headers(
         access,
         key,
         token: headers.access_token.clone(),
+        checked_at_millis: now_millis,
     })
 }
 
@@ -285,26 +337,11 @@ pub(super) fn check_project(
     if !matches {
         return Err(ServiceError::InvalidKey(claimed.access, project.id.clone()));
     }
-    let user_id = match &claimed.token {
-        None => None,
-        Some(token) => {
-            let mut validation = Validation::new(Algorithm::ES256);
-            validation.set_audience(&[&project.id]);
-            // Expiry was checked against the service clock already.
-            validation.validate_exp = false;
-            validation.required_spec_claims.clear();
-            let data = jsonwebtoken::decode::<AccessTokenClaims>(
-                token,
-                &project.decoding_key,
-                &validation,
-            )
-            .map_err(|_| ServiceError::UnparsableAccessToken)?;
-            Some(
-                Uuid::parse_str(&data.claims.sub)
-                    .map_err(|_| ServiceError::UnparsableAccessToken)?,
-            )
-        }
-    };
+    let user_id = claimed
+        .token
+        .as_deref()
+        .map(|token| project.token_user(token, claimed.checked_at_millis))
+        .transpose()?;
     Ok(Caller {
         project,
         access: claimed.access,
@@ -315,4 +352,78 @@ pub(super) fn check_project(
 /// The token id in a refresh token's claims: its hash, so the token itself is never stored.
 pub fn refresh_token_id(token_hash: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(&token_hash[..16])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project() -> Project {
+        let (record, _) = new_project("p", false, 1);
+        Project::from_record(&record).unwrap()
+    }
+
+    fn token(project: &Project, user: Uuid) -> String {
+        let claims = AccessTokenClaims {
+            sub: user.to_string(),
+            iss: "http://localhost".into(),
+            aud: project.id.clone(),
+            project_id: project.id.clone(),
+            branch_id: "main".into(),
+            refresh_token_id: "r".into(),
+            iat: 0,
+            exp: 4_000_000_000,
+            signed_up_at: 0,
+            role: "authenticated".into(),
+            name: None,
+            email: None,
+            selected_team_id: None,
+            email_verified: false,
+            is_anonymous: false,
+            is_restricted: false,
+            requires_totp_mfa: false,
+            restricted_reason: None,
+        };
+        sign_access_token(project, &claims).unwrap()
+    }
+
+    #[test]
+    fn a_verified_token_is_remembered_and_only_its_exact_bytes_match() {
+        let project = project();
+        let user = Uuid::new_v4();
+        let token = token(&project, user);
+        assert_eq!(project.token_user(&token, 0).unwrap(), user);
+        assert_eq!(project.verified_tokens().len(), 1);
+        assert_eq!(project.token_user(&token, 0).unwrap(), user);
+        assert_eq!(project.verified_tokens().len(), 1);
+
+        // A changed signature is checked, and refused, rather than found.
+        let mut tampered = token.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(project.token_user(&tampered, 0).is_err());
+        // Another project's token does not verify with this project's key.
+        let other = self::project();
+        assert!(project.token_user(&self::token(&other, user), 0).is_err());
+        assert_eq!(project.verified_tokens().len(), 1);
+    }
+
+    #[test]
+    fn the_cache_stays_bounded() {
+        let project = project();
+        let user = Uuid::new_v4();
+        {
+            let mut cache = project.verified_tokens();
+            for i in 0..VERIFIED_TOKENS_MAX {
+                let mut digest = [0u8; 32];
+                digest[..8].copy_from_slice(&(i as u64).to_le_bytes());
+                // Half of them expired long before now (1 000 s).
+                cache.insert(digest, (user, if i % 2 == 0 { 1 } else { 4_000_000_000 }));
+            }
+        }
+        project
+            .token_user(&token(&project, user), 1_000_000)
+            .unwrap();
+        assert_eq!(project.verified_tokens().len(), VERIFIED_TOKENS_MAX / 2 + 1);
+    }
 }
