@@ -346,12 +346,21 @@ impl Store for PgStore {
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
+        // As in the SQLite store: a filter that is set is a plain equality, so the planner can
+        // use the indexes even with a generic plan.
+        let user = if filter.user_id.is_some() {
+            "user_id = $2"
+        } else {
+            "$2::uuid IS NULL"
+        };
+        let id = if filter.channel_id.is_some() {
+            "id = $3"
+        } else {
+            "$3::uuid IS NULL"
+        };
         let sql = format!(
             "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = $1
-               AND ($2::uuid IS NULL OR user_id = $2)
-               AND ($3::uuid IS NULL OR id = $3)
-               AND seq > $4
+             WHERE project_id = $1 AND {user} AND {id} AND seq > $4
              ORDER BY seq
              LIMIT $5"
         );
