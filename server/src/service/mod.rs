@@ -101,8 +101,8 @@ impl From<StoreError> for ServiceError {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
             StoreError::UserMissing => ServiceError::UserIdDoesNotExist(String::new()),
-            StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&e)),
-            StoreError::Backend(e) => ServiceError::Internal(error_chain(&e)),
+            StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&*e)),
+            StoreError::Backend(e) => ServiceError::Internal(error_chain(&*e)),
         }
     }
 }

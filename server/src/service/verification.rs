@@ -10,6 +10,7 @@ use super::{Service, ServiceError};
 use crate::mail::Email;
 use crate::store::{ChannelRecord, CodeAction, CodeRecord, NewVerificationCode};
 use rand::RngCore;
+use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use url::Url;
 
@@ -262,12 +263,15 @@ impl Service {
         let code = parse_code(code)?;
         let hash = hash_secret(&code);
         let now = self.clock.now_millis();
-        let decide = |record: &CodeRecord, channel: Option<&ChannelRecord>| {
-            judge(record, channel, &hash, now).action(consume)
+        let decide = {
+            let hash = hash.clone();
+            Arc::new(move |record: &CodeRecord, channel: Option<&ChannelRecord>| {
+                judge(record, channel, &hash, now).action(consume)
+            })
         };
         let found = self
             .store
-            .use_verification_code(&caller.project.id, &code[..PREFIX_LEN], now, &decide)
+            .use_verification_code(&caller.project.id, &code[..PREFIX_LEN], now, decide)
             .await?;
         let (record, channel, _) = found.ok_or(ServiceError::VerificationCodeNotFound)?;
         judge(&record, channel.as_ref(), &hash, now).into_result()

@@ -217,31 +217,31 @@ pub async fn verification_codes(store: &dyn Store) {
         expires_at_millis: 100,
     };
     store.create_verification_code(&p, &code).await.unwrap();
-    let nothing = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::Nothing;
+    let nothing: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Nothing);
     assert!(store
-        .use_verification_code(&p, "zzzzzzzzzz", 5, &nothing)
+        .use_verification_code(&p, "zzzzzzzzzz", 5, nothing.clone())
         .await
         .unwrap()
         .is_none());
     let other = project(store).await;
     assert!(store
-        .use_verification_code(&other, &code.prefix, 5, &nothing)
+        .use_verification_code(&other, &code.prefix, 5, nothing.clone())
         .await
         .unwrap()
         .is_none());
 
-    let fail = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::CountFailure;
+    let fail: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::CountFailure);
     store
-        .use_verification_code(&p, &code.prefix, 5, &fail)
+        .use_verification_code(&p, &code.prefix, 5, fail.clone())
         .await
         .unwrap();
     store
-        .use_verification_code(&p, &code.prefix, 5, &fail)
+        .use_verification_code(&p, &code.prefix, 5, fail.clone())
         .await
         .unwrap();
-    let consume = |_: &CodeRecord, _: Option<&ChannelRecord>| CodeAction::Consume;
+    let consume: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Consume);
     let (seen, seen_channel, action) = store
-        .use_verification_code(&p, &code.prefix, 5, &consume)
+        .use_verification_code(&p, &code.prefix, 5, consume.clone())
         .await
         .unwrap()
         .unwrap();
@@ -252,7 +252,7 @@ pub async fn verification_codes(store: &dyn Store) {
     assert_eq!(seen.hash, code.hash);
     assert_eq!(seen_channel.as_ref().map(|c| c.is_verified), Some(false));
     let (after, after_channel, _) = store
-        .use_verification_code(&p, &code.prefix, 6, &nothing)
+        .use_verification_code(&p, &code.prefix, 6, nothing.clone())
         .await
         .unwrap()
         .unwrap();
@@ -264,7 +264,7 @@ pub async fn verification_codes(store: &dyn Store) {
         .await
         .unwrap();
     assert!(store
-        .use_verification_code(&p, &code.prefix, 7, &nothing)
+        .use_verification_code(&p, &code.prefix, 7, nothing.clone())
         .await
         .unwrap()
         .is_none());
@@ -276,7 +276,7 @@ pub async fn verification_codes(store: &dyn Store) {
     store.create_verification_code(&p, &second).await.unwrap();
     store.delete_channel(&p, u, c.id).await.unwrap();
     let (_, gone, _) = store
-        .use_verification_code(&p, &second.prefix, 8, &nothing)
+        .use_verification_code(&p, &second.prefix, 8, nothing.clone())
         .await
         .unwrap()
         .unwrap();

@@ -125,9 +125,10 @@ pub enum CodeAction {
     Consume,
 }
 
-/// The decision function [`Store::use_verification_code`] applies.
-pub type CodeDecision<'a> =
-    &'a (dyn Fn(&CodeRecord, Option<&ChannelRecord>) -> CodeAction + Send + Sync);
+/// The decision function [`Store::use_verification_code`] applies. Owned, because a store may
+/// run it on a thread of its own.
+pub type CodeDecision =
+    std::sync::Arc<dyn Fn(&CodeRecord, Option<&ChannelRecord>) -> CodeAction + Send + Sync>;
 
 /// Which uniqueness rule a write broke.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -138,6 +139,9 @@ pub enum Conflict {
     ValueUsedForAuth { value: String },
 }
 
+/// An engine's own error, kept as the cause.
+pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
+
 /// Why a store operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -147,34 +151,12 @@ pub enum StoreError {
     UserMissing,
     #[error("uniqueness conflict: {0:?}")]
     Conflict(Conflict),
+    /// The database is down, overloaded or contended: the request may be retried.
     #[error("the database cannot be reached")]
-    Unavailable(#[source] sqlx::Error),
+    Unavailable(#[source] BackendError),
+    /// Anything else: a fault.
     #[error("database error")]
-    Backend(#[source] sqlx::Error),
-}
-
-impl From<sqlx::Error> for StoreError {
-    /// Connection-level failures mean the database is down or overloaded, which a client may
-    /// retry; anything else is a fault.
-    fn from(e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::PoolClosed => StoreError::Unavailable(e),
-            // PostgreSQL's deadlock, serialization failure and statement timeout, and SQLite's
-            // busy and locked: the database is contended; the request may be retried.
-            sqlx::Error::Database(ref db)
-                if matches!(
-                    db.code().as_deref(),
-                    Some("40P01" | "40001" | "57014" | "5" | "6" | "517")
-                ) =>
-            {
-                StoreError::Unavailable(e)
-            }
-            e => StoreError::Backend(e),
-        }
-    }
+    Backend(#[source] BackendError),
 }
 
 /// A project's trusted domains as stored: a JSON array.
@@ -183,7 +165,7 @@ fn encode_domains(domains: &[String]) -> String {
 }
 
 fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(&text).map_err(|e| StoreError::Backend(sqlx::Error::Decode(Box::new(e))))
+    serde_json::from_str(&text).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
 /// Storage of projects, users, contact channels and refresh tokens.
@@ -278,7 +260,7 @@ pub trait Store: Send + Sync + 'static {
         project_id: &str,
         prefix: &str,
         now_millis: i64,
-        decide: CodeDecision<'_>,
+        decide: CodeDecision,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError>;
 
     /// The user and expiry of a refresh token, by its hash.

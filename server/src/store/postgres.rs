@@ -70,7 +70,7 @@ impl PgStore {
         sqlx::migrate!("migrations/postgres")
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Backend(e.into()))
+            .map_err(|e| StoreError::Backend(Box::new(e)))
     }
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
@@ -80,6 +80,26 @@ impl PgStore {
 
 fn backend(e: sqlx::Error) -> StoreError {
     StoreError::from(e)
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Connection-level failures mean the database is down or overloaded, which a client may
+    /// retry; anything else is a fault.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed => StoreError::Unavailable(Box::new(e)),
+            // Deadlock, serialization failure and statement timeout: the database is contended.
+            sqlx::Error::Database(ref db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001" | "57014")) =>
+            {
+                StoreError::Unavailable(Box::new(e))
+            }
+            e => StoreError::Backend(Box::new(e)),
+        }
+    }
 }
 
 /// Maps PostgreSQL's constraint failures to what they mean for the API.
@@ -561,7 +581,7 @@ impl Store for PgStore {
         project_id: &str,
         prefix: &str,
         now_millis: i64,
-        decide: CodeDecision<'_>,
+        decide: CodeDecision,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
         let mut tx = self.begin().await?;
         // Locks in the order every write takes them, user first, then the code: a code's owner

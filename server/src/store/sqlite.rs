@@ -1,27 +1,57 @@
-//! The embedded default store: SQLite in WAL mode, or in memory for tests.
+//! The embedded default store: SQLite, called in process through rusqlite, in WAL mode (or in
+//! memory for tests).
 //!
-//! Writes go through a pool of one connection, so this process's writers queue in memory instead
-//! of fighting over SQLite's lock; each write transaction starts with `BEGIN IMMEDIATE` so that a
-//! second process on the same file waits (busy timeout) rather than failing half-way. Reads use
-//! their own pool and see the last committed state (WAL).
+//! SQLite is a library, so the cheapest call is one made in place; a hand-off to another thread
+//! and back costs more than most of these queries (measured in README → Performance).
+//!
+//! - Reads run on the calling thread, on a connection from a small pool. With WAL they run
+//!   beside the writer and see the last committed state.
+//! - Writes go to one writer thread, which owns the only connection that writes. It takes every
+//!   write waiting at the time, runs each in a savepoint of its own inside one `BEGIN IMMEDIATE`
+//!   transaction (a failing write undoes only itself), commits once, and answers the callers only
+//!   after the commit. Under load, one commit and one thread hand-off serve many requests (group
+//!   commit), and no write is acknowledged before it is in the WAL. `BEGIN IMMEDIATE` makes
+//!   another process on the same file (the CLI) wait for the lock rather than fail half-way.
 
 use super::*;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
-};
-use sqlx::{Row, Sqlite, Transaction};
-use std::str::FromStr;
+use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
+use rusqlite_migration::{Migrations, M};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// How long a connection waits for a lock another process holds before giving up (503).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most writes one transaction commits, which bounds what a batch adds to latency.
+const MAX_BATCH: usize = 128;
+/// The most idle read connections kept open.
+const MAX_IDLE_READERS: usize = 8;
 
 /// SQLite implementation of [`Store`].
 #[derive(Clone)]
 pub struct SqliteStore {
-    read: SqlitePool,
-    write: SqlitePool,
+    writer: mpsc::Sender<Box<dyn Job>>,
+    /// `None` in memory, where the writer's connection is the database: reads go to it too.
+    readers: Option<Arc<Readers>>,
 }
 
-const CHANNEL_COLUMNS: &str = "seq, id, user_id, value, used_for_auth, is_verified, is_primary";
+/// The columns [`channel_from_row`] reads, in its order.
+macro_rules! channel_columns {
+    () => {
+        "seq, id, user_id, value, used_for_auth, is_verified, is_primary"
+    };
+}
+
+/// The columns [`project_from_row`] reads, in its order.
+macro_rules! project_columns {
+    () => {
+        "id, display_name, publishable_client_key_hash, secret_server_key_hash,
+         super_secret_admin_key_hash, signing_key, allow_localhost, created_at_millis,
+         trusted_domains"
+    };
+}
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path`, or an in-memory one for `:memory:`,
@@ -30,256 +60,480 @@ impl SqliteStore {
         if path == ":memory:" {
             return Self::open_in_memory().await;
         }
-        let options = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // In WAL mode, NORMAL keeps every committed transaction across a crash of the
-            // process; only a power loss can drop the last transactions.
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
-        // A connection to a local file cannot go stale the way a network connection can, so
-        // the pool skips its ping before each use: a round trip to the connection's worker
-        // thread that costs more than many of the queries.
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            .test_before_acquire(false)
-            .connect_with(options.clone())
-            .await
-            .map_err(backend)?;
-        migrate(&write).await?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(4)
-            .test_before_acquire(false)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        Ok(SqliteStore { read, write })
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        let mode: String =
+            conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Backend(
+                format!("SQLite kept {path} in journal mode {mode}, not WAL").into(),
+            ));
+        }
+        // In WAL mode, NORMAL keeps every committed transaction across a crash of the process;
+        // only a power loss can drop the last transactions.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        migrate(&mut conn)?;
+        let readers = Readers {
+            path: PathBuf::from(path),
+            idle: Mutex::new(Vec::new()),
+        };
+        Self::start(conn, Some(Arc::new(readers)))
     }
 
     /// A fresh in-memory database, gone when the store is dropped.
     pub async fn open_in_memory() -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str("sqlite::memory:")
-            .map_err(backend)?
-            .foreign_keys(true);
-        // One connection is one in-memory database: readers and writers must share it, and it
-        // must never be closed.
-        let pool = SqlitePoolOptions::new()
-            .max_connections(1)
-            .min_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            .connect_with(options)
-            .await
-            .map_err(backend)?;
-        migrate(&pool).await?;
-        Ok(SqliteStore {
-            read: pool.clone(),
-            write: pool,
-        })
+        let mut conn = Connection::open_in_memory()?;
+        configure(&conn)?;
+        migrate(&mut conn)?;
+        Self::start(conn, None)
     }
 
-    async fn begin(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
-        self.write
-            .begin_with("BEGIN IMMEDIATE")
-            .await
-            .map_err(StoreError::from)
+    fn start(conn: Connection, readers: Option<Arc<Readers>>) -> Result<Self, StoreError> {
+        let (writer, jobs) = mpsc::channel();
+        // The thread ends when the last clone of the store, and so of `writer`, is dropped.
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&conn, &jobs))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        Ok(SqliteStore { writer, readers })
     }
-}
 
-/// Applies the versioned migrations in `migrations/sqlite` (embedded at build time).
-async fn migrate(pool: &SqlitePool) -> Result<(), StoreError> {
-    sqlx::migrate!("migrations/sqlite")
-        .run(pool)
-        .await
-        .map_err(|e| StoreError::Backend(e.into()))
-}
+    /// Runs `work` in a write transaction on the writer thread; its result once committed.
+    async fn write<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Box::new(Write { work, reply }))
+            .map_err(|_| writer_gone())?;
+        answer.await.map_err(|_| writer_gone())?
+    }
 
-/// Maps SQLite's constraint failures to what they mean for the API.
-fn map_err(e: sqlx::Error, value: &str) -> StoreError {
-    if let sqlx::Error::Database(db) = &e {
-        let message = db.message();
-        if message.starts_with("FOREIGN KEY constraint failed") {
-            return StoreError::UserMissing;
-        }
-        // SQLite names the columns of the violated index, not the index.
-        if message.starts_with("UNIQUE constraint failed") && message.contains(".value") {
-            return StoreError::Conflict(if message.contains(".user_id") {
-                Conflict::ValueTakenByUser
-            } else {
-                Conflict::ValueUsedForAuth {
-                    value: value.to_owned(),
-                }
-            });
+    /// Runs `work` on a read connection, in place.
+    async fn read<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        match &self.readers {
+            Some(readers) => readers.run(work),
+            None => self.write(work).await,
         }
     }
-    StoreError::from(e)
 }
 
-fn backend(e: sqlx::Error) -> StoreError {
-    StoreError::from(e)
+fn writer_gone() -> StoreError {
+    StoreError::Unavailable("the SQLite writer thread has stopped".into())
 }
 
-fn uuid_column(row: &SqliteRow, column: &str) -> Result<Uuid, StoreError> {
-    let text: String = row.try_get(column).map_err(backend)?;
-    Uuid::parse_str(&text).map_err(|e| StoreError::Backend(sqlx::Error::Decode(Box::new(e))))
+/// Settings every connection needs.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "foreign_keys", true)
 }
 
-fn channel_from_row(row: &SqliteRow) -> Result<ChannelRecord, StoreError> {
-    Ok(ChannelRecord {
-        seq: row.try_get("seq").map_err(backend)?,
-        id: uuid_column(row, "id")?,
-        user_id: uuid_column(row, "user_id")?,
-        value: row.try_get("value").map_err(backend)?,
-        used_for_auth: row.try_get("used_for_auth").map_err(backend)?,
-        is_verified: row.try_get("is_verified").map_err(backend)?,
-        is_primary: row.try_get("is_primary").map_err(backend)?,
-    })
+/// The versioned migrations in `migrations/sqlite`, embedded at build time; the database's
+/// `user_version` says how many are applied.
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
+        M::up(include_str!("../../migrations/sqlite/0002_verification.sql")),
+    ])
 }
 
-fn project_from_row(row: &SqliteRow) -> Result<ProjectRecord, StoreError> {
-    Ok(ProjectRecord {
-        id: row.try_get("id").map_err(backend)?,
-        display_name: row.try_get("display_name").map_err(backend)?,
-        publishable_client_key_hash: row
-            .try_get("publishable_client_key_hash")
-            .map_err(backend)?,
-        secret_server_key_hash: row.try_get("secret_server_key_hash").map_err(backend)?,
-        super_secret_admin_key_hash: row
-            .try_get("super_secret_admin_key_hash")
-            .map_err(backend)?,
-        signing_key: row.try_get("signing_key").map_err(backend)?,
-        allow_localhost: row.try_get("allow_localhost").map_err(backend)?,
-        created_at_millis: row.try_get("created_at_millis").map_err(backend)?,
-        trusted_domains: decode_domains(row.try_get("trusted_domains").map_err(backend)?)?,
-    })
+/// Brings the schema up to date.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    adopt_sqlx_history(conn)?;
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
-/// Inserts a project through `executor` (the pool, or a transaction).
-async fn insert_project<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
-    p: &ProjectRecord,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO projects (id, display_name, publishable_client_key_hash,
-                secret_server_key_hash, super_secret_admin_key_hash, signing_key,
-                allow_localhost, created_at_millis, trusted_domains)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(&p.id)
-    .bind(&p.display_name)
-    .bind(&p.publishable_client_key_hash)
-    .bind(&p.secret_server_key_hash)
-    .bind(&p.super_secret_admin_key_hash)
-    .bind(&p.signing_key)
-    .bind(p.allow_localhost)
-    .bind(p.created_at_millis)
-    .bind(encode_domains(&p.trusted_domains))
-    .execute(executor)
-    .await
-    .map_err(backend)?;
+/// Databases created by earlier versions of this server were migrated by sqlx, which records
+/// applied migrations in a table of its own; carry that count over to `user_version` once.
+fn adopt_sqlx_history(conn: &Connection) -> rusqlite::Result<()> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    let recorded_by_sqlx = conn
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")?
+        .exists([])?;
+    if version == 0 && recorded_by_sqlx {
+        let applied: i64 = conn.query_row(
+            "SELECT count(*) FROM _sqlx_migrations WHERE success",
+            [],
+            |row| row.get(0),
+        )?;
+        conn.pragma_update(None, "user_version", applied)?;
+    }
     Ok(())
 }
 
-/// One channel of one user, read through `executor` (the pool, or a transaction).
-async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Sqlite>>(
-    executor: E,
+impl From<rusqlite::Error> for StoreError {
+    /// A lock held too long by another process, a full disk or an I/O failure may pass; anything
+    /// else is a fault.
+    fn from(e: rusqlite::Error) -> Self {
+        match e.sqlite_error_code() {
+            Some(
+                ErrorCode::DatabaseBusy
+                | ErrorCode::DatabaseLocked
+                | ErrorCode::DiskFull
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::CannotOpen,
+            ) => StoreError::Unavailable(Box::new(e)),
+            _ => StoreError::Backend(Box::new(e)),
+        }
+    }
+}
+
+/// Maps SQLite's constraint failures to what they mean for the API.
+fn map_err(e: rusqlite::Error, value: &str) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &e {
+        if failure.code == ErrorCode::ConstraintViolation {
+            if message.starts_with("FOREIGN KEY constraint failed") {
+                return StoreError::UserMissing;
+            }
+            // SQLite names the columns of the violated index, not the index.
+            if message.starts_with("UNIQUE constraint failed") && message.contains(".value") {
+                return StoreError::Conflict(if message.contains(".user_id") {
+                    Conflict::ValueTakenByUser
+                } else {
+                    Conflict::ValueUsedForAuth {
+                        value: value.to_owned(),
+                    }
+                });
+            }
+        }
+    }
+    StoreError::from(e)
+}
+
+/// Idle read connections to one database file.
+struct Readers {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+impl Readers {
+    /// Runs `work` on an idle connection, or a new one. A connection is held only for one
+    /// synchronous call, so there are never more busy ones than threads, and none waits.
+    fn run<T>(
+        &self,
+        work: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let result = work(&conn);
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        result
+    }
+}
+
+fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    configure(&conn)?;
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+/// A write queued for the writer thread.
+trait Job: Send {
+    /// Runs the write inside the open transaction. What comes back answers the caller once the
+    /// transaction's fate is known.
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Answer>;
+    /// Answers without running: no transaction could be opened.
+    fn refuse(self: Box<Self>, why: String);
+}
+
+/// A write that has run, waiting for its transaction to end.
+trait Answer: Send {
+    fn succeeded(&self) -> bool;
+    /// Answers the caller: the write's own result, or why its transaction was lost.
+    fn send(self: Box<Self>, lost: Option<&str>);
+}
+
+struct Write<T, F> {
+    work: F,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+struct Ran<T> {
+    result: Result<T, StoreError>,
+    reply: oneshot::Sender<Result<T, StoreError>>,
+}
+
+impl<T, F> Job for Write<T, F>
+where
+    T: Send + 'static,
+    F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+{
+    fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Answer> {
+        let Write { work, reply } = *self;
+        // A panicking write must not take the writer thread, and every later write, with it.
+        let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
+            .unwrap_or_else(|_| Err(StoreError::Backend("the write panicked".into())));
+        Box::new(Ran { result, reply })
+    }
+
+    fn refuse(self: Box<Self>, why: String) {
+        // A caller that stopped waiting no longer needs its answer.
+        let _ = self.reply.send(Err(StoreError::Unavailable(why.into())));
+    }
+}
+
+impl<T: Send + 'static> Answer for Ran<T> {
+    fn succeeded(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    fn send(self: Box<Self>, lost: Option<&str>) {
+        let result = match (self.result, lost) {
+            (Ok(_), Some(why)) => Err(StoreError::Unavailable(why.to_owned().into())),
+            (result, _) => result,
+        };
+        let _ = self.reply.send(result);
+    }
+}
+
+/// The writer thread: runs the writes waiting at each wake-up as one transaction.
+fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = jobs.recv() {
+        let batch = std::iter::once(first).chain(jobs.try_iter().take(MAX_BATCH - 1));
+        run_batch(conn, batch);
+    }
+}
+
+fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
+    let mut ran: Vec<Box<dyn Answer>> = Vec::new();
+    for job in batch {
+        if conn.is_autocommit() {
+            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+                job.refuse(format!("cannot start a write transaction: {e}"));
+                continue;
+            }
+        }
+        let answer = match conn.execute_batch("SAVEPOINT write") {
+            Ok(()) => job.run(conn),
+            Err(e) => {
+                job.refuse(format!("cannot start a savepoint: {e}"));
+                continue;
+            }
+        };
+        let ended = if answer.succeeded() {
+            conn.execute_batch("RELEASE write")
+        } else {
+            conn.execute_batch("ROLLBACK TO write; RELEASE write")
+        };
+        // After some errors (a full disk, an I/O error) SQLite rolls the whole transaction
+        // back, taking the writes before this one with it.
+        if let Err(e) = ended.as_ref().map_err(ToString::to_string).and_then(|()| {
+            match conn.is_autocommit() {
+                true => Err("SQLite rolled the transaction back".to_owned()),
+                false => Ok(()),
+            }
+        }) {
+            if !conn.is_autocommit() {
+                let _ = conn.execute_batch("ROLLBACK");
+            }
+            let why = format!("the write transaction was lost: {e}");
+            for answer in ran.drain(..).chain([answer]) {
+                answer.send(Some(&why));
+            }
+            continue;
+        }
+        ran.push(answer);
+    }
+    if conn.is_autocommit() {
+        return;
+    }
+    let lost = conn.execute_batch("COMMIT").err().map(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        format!("the write transaction could not commit: {e}")
+    });
+    for answer in ran {
+        answer.send(lost.as_deref());
+    }
+}
+
+/// A UUID stored as text.
+fn uuid_at(row: &Row, index: usize) -> rusqlite::Result<Uuid> {
+    let text = row.get_ref(index)?.as_str()?;
+    Uuid::parse_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+fn channel_from_row(row: &Row) -> rusqlite::Result<ChannelRecord> {
+    Ok(ChannelRecord {
+        seq: row.get(0)?,
+        id: uuid_at(row, 1)?,
+        user_id: uuid_at(row, 2)?,
+        value: row.get(3)?,
+        used_for_auth: row.get(4)?,
+        is_verified: row.get(5)?,
+        is_primary: row.get(6)?,
+    })
+}
+
+fn project_from_row(row: &Row) -> Result<ProjectRecord, StoreError> {
+    Ok(ProjectRecord {
+        id: row.get(0)?,
+        display_name: row.get(1)?,
+        publishable_client_key_hash: row.get(2)?,
+        secret_server_key_hash: row.get(3)?,
+        super_secret_admin_key_hash: row.get(4)?,
+        signing_key: row.get(5)?,
+        allow_localhost: row.get(6)?,
+        created_at_millis: row.get(7)?,
+        trusted_domains: decode_domains(row.get(8)?)?,
+    })
+}
+
+fn insert_project(conn: &Connection, p: &ProjectRecord) -> Result<(), StoreError> {
+    conn.prepare_cached(concat!(
+        "INSERT INTO projects (",
+        project_columns!(),
+        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    ))?
+    .execute(params![
+        p.id,
+        p.display_name,
+        p.publishable_client_key_hash,
+        p.secret_server_key_hash,
+        p.super_secret_admin_key_hash,
+        p.signing_key,
+        p.allow_localhost,
+        p.created_at_millis,
+        encode_domains(&p.trusted_domains),
+    ])?;
+    Ok(())
+}
+
+/// One channel of one user.
+fn fetch_channel(
+    conn: &Connection,
     project_id: &str,
     user_id: Uuid,
     id: Uuid,
 ) -> Result<Option<ChannelRecord>, StoreError> {
-    let sql = format!(
-        "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-         WHERE project_id = ? AND user_id = ? AND id = ?"
-    );
-    let row = sqlx::query(&sql)
-        .bind(project_id)
-        .bind(user_id.to_string())
-        .bind(id.to_string())
-        .fetch_optional(executor)
-        .await
-        .map_err(backend)?;
-    row.as_ref().map(channel_from_row).transpose()
+    Ok(conn
+        .prepare_cached(concat!(
+            "SELECT ",
+            channel_columns!(),
+            " FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?"
+        ))?
+        .query_row(
+            params![project_id, user_id.to_string(), id.to_string()],
+            channel_from_row,
+        )
+        .optional()?)
 }
 
 /// Whether `user_id` already holds `value` on a channel other than `except`.
-async fn user_holds_value(
-    tx: &mut Transaction<'static, Sqlite>,
+fn user_holds_value(
+    conn: &Connection,
     project_id: &str,
     user_id: Uuid,
     value: &str,
     except: Option<Uuid>,
 ) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT 1 FROM contact_channels
-         WHERE project_id = ? AND user_id = ? AND type = 'email' AND value = ? AND id IS NOT ?",
-    )
-    .bind(project_id)
-    .bind(user_id.to_string())
-    .bind(value)
-    .bind(except.map(|id| id.to_string()))
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(backend)?;
-    Ok(row.is_some())
+    Ok(conn
+        .prepare_cached(
+            "SELECT 1 FROM contact_channels
+             WHERE project_id = ? AND user_id = ? AND type = 'email' AND value = ? AND id IS NOT ?",
+        )?
+        .exists(params![
+            project_id,
+            user_id.to_string(),
+            value,
+            except.map(|id| id.to_string())
+        ])?)
 }
 
 /// Demotes the user's primary channel, unless it is `keep`.
-async fn demote_primary(
-    tx: &mut Transaction<'static, Sqlite>,
+fn demote_primary(
+    conn: &Connection,
     project_id: &str,
     user_id: Uuid,
     keep: Uuid,
 ) -> Result<(), StoreError> {
-    sqlx::query(
+    conn.prepare_cached(
         "UPDATE contact_channels SET is_primary = 0
          WHERE project_id = ? AND user_id = ? AND is_primary = 1 AND id <> ?",
-    )
-    .bind(project_id)
-    .bind(user_id.to_string())
-    .bind(keep.to_string())
-    .execute(&mut **tx)
-    .await
-    .map_err(backend)?;
+    )?
+    .execute(params![project_id, user_id.to_string(), keep.to_string()])?;
     Ok(())
+}
+
+/// Runs a statement that must change a row; [`StoreError::NotFound`] if none changed.
+fn change_one(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<(), StoreError> {
+    match conn.prepare_cached(sql)?.execute(params)? {
+        0 => Err(StoreError::NotFound),
+        _ => Ok(()),
+    }
 }
 
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
-        insert_project(&self.write, p).await
+        let p = p.clone();
+        self.write(move |conn| insert_project(conn, &p)).await
     }
 
     async fn create_first_project(&self, p: &ProjectRecord) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if any.is_some() {
-            return Ok(false);
-        }
-        insert_project(&mut *tx, p).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(true)
+        let p = p.clone();
+        self.write(move |conn| {
+            if conn
+                .prepare_cached("SELECT 1 FROM projects LIMIT 1")?
+                .exists([])?
+            {
+                return Ok(false);
+            }
+            insert_project(conn, &p)?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
-        let row = sqlx::query("SELECT * FROM projects WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await
-            .map_err(backend)?;
-        row.as_ref().map(project_from_row).transpose()
+        let id = id.to_owned();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(concat!(
+                "SELECT ",
+                project_columns!(),
+                " FROM projects WHERE id = ?"
+            ))?;
+            let mut rows = statement.query([id])?;
+            rows.next()?.map(project_from_row).transpose()
+        })
+        .await
     }
 
     async fn list_projects(&self) -> Result<Vec<ProjectRecord>, StoreError> {
-        let rows = sqlx::query("SELECT * FROM projects ORDER BY created_at_millis, id")
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(project_from_row).collect()
+        self.read(|conn| {
+            let mut statement = conn.prepare_cached(concat!(
+                "SELECT ",
+                project_columns!(),
+                " FROM projects ORDER BY created_at_millis, id"
+            ))?;
+            let mut rows = statement.query([])?;
+            let mut projects = Vec::new();
+            while let Some(row) = rows.next()? {
+                projects.push(project_from_row(row)?);
+            }
+            Ok(projects)
+        })
+        .await
     }
 
     async fn create_user(
@@ -289,60 +543,66 @@ impl Store for SqliteStore {
         display_name: Option<&str>,
         signed_up_at_millis: i64,
     ) -> Result<UserRecord, StoreError> {
-        sqlx::query(
-            "INSERT INTO users (project_id, id, display_name, signed_up_at_millis) VALUES (?, ?, ?, ?)",
-        )
-        .bind(project_id)
-        .bind(id.to_string())
-        .bind(display_name)
-        .bind(signed_up_at_millis)
-        .execute(&self.write)
-        .await
-        .map_err(backend)?;
-        Ok(UserRecord {
+        let user = UserRecord {
             id,
             display_name: display_name.map(str::to_owned),
             signed_up_at_millis,
             primary_email: None,
             primary_email_verified: false,
+        };
+        let project_id = project_id.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO users (project_id, id, display_name, signed_up_at_millis)
+                 VALUES (?, ?, ?, ?)",
+            )?
+            .execute(params![
+                project_id,
+                user.id.to_string(),
+                user.display_name,
+                user.signed_up_at_millis
+            ])?;
+            Ok(user)
         })
+        .await
     }
 
     async fn get_user(&self, project_id: &str, id: Uuid) -> Result<Option<UserRecord>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.display_name, u.signed_up_at_millis,
-                    c.value AS primary_email, COALESCE(c.is_verified, 0) AS primary_email_verified
-             FROM users u
-             LEFT JOIN contact_channels c
-               ON c.project_id = u.project_id AND c.user_id = u.id AND c.is_primary = 1
-             WHERE u.project_id = ? AND u.id = ?",
-        )
-        .bind(project_id)
-        .bind(id.to_string())
-        .fetch_optional(&self.read)
+        let project_id = project_id.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT u.id, u.display_name, u.signed_up_at_millis,
+                            c.value, COALESCE(c.is_verified, 0)
+                     FROM users u
+                     LEFT JOIN contact_channels c
+                       ON c.project_id = u.project_id AND c.user_id = u.id AND c.is_primary = 1
+                     WHERE u.project_id = ? AND u.id = ?",
+                )?
+                .query_row(params![project_id, id.to_string()], |row| {
+                    Ok(UserRecord {
+                        id: uuid_at(row, 0)?,
+                        display_name: row.get(1)?,
+                        signed_up_at_millis: row.get(2)?,
+                        primary_email: row.get(3)?,
+                        primary_email_verified: row.get(4)?,
+                    })
+                })
+                .optional()?)
+        })
         .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(UserRecord {
-            id: uuid_column(&row, "id")?,
-            display_name: row.try_get("display_name").map_err(backend)?,
-            signed_up_at_millis: row.try_get("signed_up_at_millis").map_err(backend)?,
-            primary_email: row.try_get("primary_email").map_err(backend)?,
-            primary_email_verified: row.try_get("primary_email_verified").map_err(backend)?,
-        }))
     }
 
     async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError> {
-        let done = sqlx::query("DELETE FROM users WHERE project_id = ? AND id = ?")
-            .bind(project_id)
-            .bind(id.to_string())
-            .execute(&self.write)
-            .await
-            .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let project_id = project_id.to_owned();
+        self.write(move |conn| {
+            change_one(
+                conn,
+                "DELETE FROM users WHERE project_id = ? AND id = ?",
+                params![project_id, id.to_string()],
+            )
+        })
+        .await
     }
 
     async fn list_channels(
@@ -364,21 +624,29 @@ impl Store for SqliteStore {
             "?3 IS NULL"
         };
         let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
+            "SELECT {} FROM contact_channels
              WHERE project_id = ?1 AND {user} AND {id} AND seq > ?4
              ORDER BY seq
-             LIMIT ?5"
+             LIMIT ?5",
+            channel_columns!()
         );
-        let rows = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(filter.user_id.map(|id| id.to_string()))
-            .bind(filter.channel_id.map(|id| id.to_string()))
-            .bind(filter.after_seq.unwrap_or(0))
-            .bind(filter.limit.map_or(-1, i64::from))
-            .fetch_all(&self.read)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(channel_from_row).collect()
+        let project_id = project_id.to_owned();
+        let filter = filter.clone();
+        self.read(move |conn| {
+            let mut statement = conn.prepare_cached(&sql)?;
+            let rows = statement.query_map(
+                params![
+                    project_id,
+                    filter.user_id.map(|id| id.to_string()),
+                    filter.channel_id.map(|id| id.to_string()),
+                    filter.after_seq.unwrap_or(0),
+                    filter.limit.map_or(-1, i64::from),
+                ],
+                channel_from_row,
+            )?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+        .await
     }
 
     async fn get_channel(
@@ -387,7 +655,9 @@ impl Store for SqliteStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
-        fetch_channel(&self.read, project_id, user_id, id).await
+        let project_id = project_id.to_owned();
+        self.read(move |conn| fetch_channel(conn, &project_id, user_id, id))
+            .await
     }
 
     async fn create_channel(
@@ -395,34 +665,38 @@ impl Store for SqliteStore {
         project_id: &str,
         c: &NewChannel,
     ) -> Result<ChannelRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        // Checked first so that breaking both uniqueness rules reports the per-user one.
-        if user_holds_value(&mut tx, project_id, c.user_id, &c.value, None).await? {
-            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
-        }
-        if c.is_primary {
-            demote_primary(&mut tx, project_id, c.user_id, c.id).await?;
-        }
-        let sql = format!(
-            "INSERT INTO contact_channels
-                (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
-             VALUES (?, ?, ?, 'email', ?, ?, ?, ?)
-             RETURNING {CHANNEL_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(c.user_id.to_string())
-            .bind(c.id.to_string())
-            .bind(&c.value)
-            .bind(c.used_for_auth)
-            .bind(c.is_verified)
-            .bind(c.is_primary)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| map_err(e, &c.value))?;
-        let channel = channel_from_row(&row)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(channel)
+        let project_id = project_id.to_owned();
+        let c = c.clone();
+        self.write(move |conn| {
+            // Checked first so that breaking both uniqueness rules reports the per-user one.
+            if user_holds_value(conn, &project_id, c.user_id, &c.value, None)? {
+                return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+            }
+            if c.is_primary {
+                demote_primary(conn, &project_id, c.user_id, c.id)?;
+            }
+            conn.prepare_cached(concat!(
+                "INSERT INTO contact_channels
+                    (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
+                 VALUES (?, ?, ?, 'email', ?, ?, ?, ?)
+                 RETURNING ",
+                channel_columns!()
+            ))?
+            .query_row(
+                params![
+                    project_id,
+                    c.user_id.to_string(),
+                    c.id.to_string(),
+                    c.value,
+                    c.used_for_auth,
+                    c.is_verified,
+                    c.is_primary
+                ],
+                channel_from_row,
+            )
+            .map_err(|e| map_err(e, &c.value))
+        })
+        .await
     }
 
     async fn update_channel(
@@ -432,37 +706,40 @@ impl Store for SqliteStore {
         id: Uuid,
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        let current = fetch_channel(&mut *tx, project_id, user_id, id)
-            .await?
-            .ok_or(StoreError::NotFound)?;
-        let value = changes.value.as_deref().unwrap_or(&current.value);
-        if changes.value.is_some()
-            && user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await?
-        {
-            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
-        }
-        if changes.is_primary == Some(true) {
-            demote_primary(&mut tx, project_id, user_id, id).await?;
-        }
-        let sql = format!(
-            "UPDATE contact_channels
-             SET value = ?, used_for_auth = ?, is_verified = ?, is_primary = ?
-             WHERE id = ?
-             RETURNING {CHANNEL_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(value)
-            .bind(changes.used_for_auth.unwrap_or(current.used_for_auth))
-            .bind(changes.is_verified.unwrap_or(current.is_verified))
-            .bind(changes.is_primary.unwrap_or(current.is_primary))
-            .bind(id.to_string())
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| map_err(e, value))?;
-        let channel = channel_from_row(&row)?;
-        tx.commit().await.map_err(backend)?;
-        Ok(channel)
+        let project_id = project_id.to_owned();
+        let changes = changes.clone();
+        self.write(move |conn| {
+            let current =
+                fetch_channel(conn, &project_id, user_id, id)?.ok_or(StoreError::NotFound)?;
+            let value = changes.value.as_deref().unwrap_or(&current.value);
+            if changes.value.is_some()
+                && user_holds_value(conn, &project_id, user_id, value, Some(id))?
+            {
+                return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+            }
+            if changes.is_primary == Some(true) {
+                demote_primary(conn, &project_id, user_id, id)?;
+            }
+            conn.prepare_cached(concat!(
+                "UPDATE contact_channels
+                 SET value = ?, used_for_auth = ?, is_verified = ?, is_primary = ?
+                 WHERE id = ?
+                 RETURNING ",
+                channel_columns!()
+            ))?
+            .query_row(
+                params![
+                    value,
+                    changes.used_for_auth.unwrap_or(current.used_for_auth),
+                    changes.is_verified.unwrap_or(current.is_verified),
+                    changes.is_primary.unwrap_or(current.is_primary),
+                    id.to_string()
+                ],
+                channel_from_row,
+            )
+            .map_err(|e| map_err(e, value))
+        })
+        .await
     }
 
     async fn delete_channel(
@@ -471,19 +748,15 @@ impl Store for SqliteStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?",
-        )
-        .bind(project_id)
-        .bind(user_id.to_string())
-        .bind(id.to_string())
-        .execute(&self.write)
+        let project_id = project_id.to_owned();
+        self.write(move |conn| {
+            change_one(
+                conn,
+                "DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?",
+                params![project_id, user_id.to_string(), id.to_string()],
+            )
+        })
         .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn set_project_trust(
@@ -492,19 +765,16 @@ impl Store for SqliteStore {
         trusted_domains: &[String],
         allow_localhost: bool,
     ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
-        )
-        .bind(encode_domains(trusted_domains))
-        .bind(allow_localhost)
-        .bind(id)
-        .execute(&self.write)
+        let id = id.to_owned();
+        let domains = encode_domains(trusted_domains);
+        self.write(move |conn| {
+            change_one(
+                conn,
+                "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
+                params![domains, allow_localhost, id],
+            )
+        })
         .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
     }
 
     async fn create_verification_code(
@@ -512,23 +782,28 @@ impl Store for SqliteStore {
         project_id: &str,
         code: &NewVerificationCode,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id, channel_id,
-                value, created_at_millis, expires_at_millis)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(&code.prefix)
-        .bind(&code.hash)
-        .bind(project_id)
-        .bind(code.user_id.to_string())
-        .bind(code.channel_id.to_string())
-        .bind(&code.value)
-        .bind(code.created_at_millis)
-        .bind(code.expires_at_millis)
-        .execute(&self.write)
+        let project_id = project_id.to_owned();
+        let code = code.clone();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id,
+                    channel_id, value, created_at_millis, expires_at_millis)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )?
+            .execute(params![
+                code.prefix,
+                code.hash,
+                project_id,
+                code.user_id.to_string(),
+                code.channel_id.to_string(),
+                code.value,
+                code.created_at_millis,
+                code.expires_at_millis
+            ])
+            .map_err(|e| map_err(e, &code.value))?;
+            Ok(())
+        })
         .await
-        .map_err(|e| map_err(e, &code.value))?;
-        Ok(())
     }
 
     async fn delete_verification_code(
@@ -536,13 +811,16 @@ impl Store for SqliteStore {
         project_id: &str,
         prefix: &str,
     ) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM verification_codes WHERE project_id = ? AND code_prefix = ?")
-            .bind(project_id)
-            .bind(prefix)
-            .execute(&self.write)
-            .await
-            .map_err(backend)?;
-        Ok(())
+        let project_id = project_id.to_owned();
+        let prefix = prefix.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "DELETE FROM verification_codes WHERE project_id = ? AND code_prefix = ?",
+            )?
+            .execute(params![project_id, prefix])?;
+            Ok(())
+        })
+        .await
     }
 
     async fn use_verification_code(
@@ -550,70 +828,60 @@ impl Store for SqliteStore {
         project_id: &str,
         prefix: &str,
         now_millis: i64,
-        decide: CodeDecision<'_>,
+        decide: CodeDecision,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
-        let mut tx = self.begin().await?;
-        let row = sqlx::query(
-            "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
-                    used_at_millis IS NOT NULL AS used, failed_attempts
-             FROM verification_codes WHERE project_id = ? AND code_prefix = ?",
-        )
-        .bind(project_id)
-        .bind(prefix)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let code = CodeRecord {
-            prefix: row.try_get("code_prefix").map_err(backend)?,
-            hash: row.try_get("code_hash").map_err(backend)?,
-            user_id: uuid_column(&row, "user_id")?,
-            channel_id: uuid_column(&row, "channel_id")?,
-            value: row.try_get("value").map_err(backend)?,
-            expires_at_millis: row.try_get("expires_at_millis").map_err(backend)?,
-            used: row.try_get("used").map_err(backend)?,
-            failed_attempts: row.try_get("failed_attempts").map_err(backend)?,
-        };
-        let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
-        let action = decide(&code, channel.as_ref());
-        match action {
-            CodeAction::Nothing => return Ok(Some((code, channel, action))),
-            CodeAction::CountFailure => {
-                sqlx::query(
+        let project_id = project_id.to_owned();
+        let prefix = prefix.to_owned();
+        self.write(move |conn| {
+            let code = conn
+                .prepare_cached(
+                    "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
+                            used_at_millis IS NOT NULL, failed_attempts
+                     FROM verification_codes WHERE project_id = ? AND code_prefix = ?",
+                )?
+                .query_row(params![project_id, prefix], |row| {
+                    Ok(CodeRecord {
+                        prefix: row.get(0)?,
+                        hash: row.get(1)?,
+                        user_id: uuid_at(row, 2)?,
+                        channel_id: uuid_at(row, 3)?,
+                        value: row.get(4)?,
+                        expires_at_millis: row.get(5)?,
+                        used: row.get(6)?,
+                        failed_attempts: row.get(7)?,
+                    })
+                })
+                .optional()?;
+            let Some(code) = code else { return Ok(None) };
+            let channel = fetch_channel(conn, &project_id, code.user_id, code.channel_id)?;
+            let action = decide(&code, channel.as_ref());
+            match action {
+                CodeAction::Nothing => {}
+                CodeAction::CountFailure => change_one(
+                    conn,
                     "UPDATE verification_codes SET failed_attempts = failed_attempts + 1
                      WHERE project_id = ? AND code_prefix = ?",
-                )
-                .bind(project_id)
-                .bind(prefix)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
-            CodeAction::Consume => {
-                sqlx::query(
-                    "UPDATE verification_codes SET used_at_millis = ?
-                     WHERE project_id = ? AND code_prefix = ?",
-                )
-                .bind(now_millis)
-                .bind(project_id)
-                .bind(prefix)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                let verified =
-                    sqlx::query("UPDATE contact_channels SET is_verified = 1 WHERE id = ?")
-                        .bind(code.channel_id.to_string())
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
-                // Never mark a code used without verifying its channel.
-                if verified.rows_affected() != 1 {
-                    return Err(StoreError::NotFound);
+                    params![project_id, prefix],
+                )?,
+                CodeAction::Consume => {
+                    change_one(
+                        conn,
+                        "UPDATE verification_codes SET used_at_millis = ?
+                         WHERE project_id = ? AND code_prefix = ?",
+                        params![now_millis, project_id, prefix],
+                    )?;
+                    // Never mark a code used without verifying its channel; a NotFound here
+                    // undoes both.
+                    change_one(
+                        conn,
+                        "UPDATE contact_channels SET is_verified = 1 WHERE id = ?",
+                        [code.channel_id.to_string()],
+                    )?;
                 }
             }
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(Some((code, channel, action)))
+            Ok(Some((code, channel, action)))
+        })
+        .await
     }
 
     async fn get_refresh_token(
@@ -621,21 +889,20 @@ impl Store for SqliteStore {
         project_id: &str,
         token_hash: &[u8],
     ) -> Result<Option<(Uuid, i64)>, StoreError> {
-        let row = sqlx::query(
-            "SELECT user_id, expires_at_millis FROM refresh_tokens
-             WHERE project_id = ? AND token_hash = ?",
-        )
-        .bind(project_id)
-        .bind(token_hash)
-        .fetch_optional(&self.read)
+        let project_id = project_id.to_owned();
+        let token_hash = token_hash.to_owned();
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached(
+                    "SELECT user_id, expires_at_millis FROM refresh_tokens
+                     WHERE project_id = ? AND token_hash = ?",
+                )?
+                .query_row(params![project_id, token_hash], |row| {
+                    Ok((uuid_at(row, 0)?, row.get(1)?))
+                })
+                .optional()?)
+        })
         .await
-        .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
-        let user_id = uuid_column(&row, "user_id")?;
-        Ok(Some((
-            user_id,
-            row.try_get("expires_at_millis").map_err(backend)?,
-        )))
     }
 
     async fn create_refresh_token(
@@ -645,18 +912,23 @@ impl Store for SqliteStore {
         token_hash: &[u8],
         expires_at_millis: i64,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO refresh_tokens (token_hash, project_id, user_id, expires_at_millis)
-             VALUES (?, ?, ?, ?)",
-        )
-        .bind(token_hash)
-        .bind(project_id)
-        .bind(user_id.to_string())
-        .bind(expires_at_millis)
-        .execute(&self.write)
+        let project_id = project_id.to_owned();
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn| {
+            conn.prepare_cached(
+                "INSERT INTO refresh_tokens (token_hash, project_id, user_id, expires_at_millis)
+                 VALUES (?, ?, ?, ?)",
+            )?
+            .execute(params![
+                token_hash,
+                project_id,
+                user_id.to_string(),
+                expires_at_millis
+            ])
+            .map_err(|e| map_err(e, ""))?;
+            Ok(())
+        })
         .await
-        .map_err(|e| map_err(e, ""))?;
-        Ok(())
     }
 }
 
@@ -664,10 +936,44 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
+    /// A fresh file database in its own folder, removed on drop.
+    struct TempDb(PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!("cc-sqlite-{}", Uuid::new_v4()));
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDb(dir)
+        }
+
+        fn path(&self) -> String {
+            self.0.join("db.sqlite").to_str().unwrap().to_owned()
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     #[tokio::test]
-    async fn conformance_suite() {
+    async fn conformance_suite_in_memory() {
         crate::store::conformance::run(|| async { SqliteStore::open_in_memory().await.unwrap() })
             .await;
+    }
+
+    /// On a file, reads take the in-place path rather than the writer's connection.
+    #[tokio::test]
+    async fn conformance_suite_on_a_file() {
+        let dirs = Mutex::new(Vec::new());
+        crate::store::conformance::run(|| {
+            let db = TempDb::new();
+            let path = db.path();
+            dirs.lock().unwrap().push(db);
+            async move { SqliteStore::open(&path).await.unwrap() }
+        })
+        .await;
     }
 
     #[tokio::test]
@@ -687,22 +993,23 @@ mod tests {
             .id;
         // Raw inserts, bypassing every check of the application.
         let insert = |user: Uuid, value: &'static str, auth: bool, primary: bool| {
-            let pool = store.write.clone();
             let project = project.id.clone();
-            async move {
-                sqlx::query(
-                    "INSERT INTO contact_channels (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
+            store.write(move |conn| {
+                conn.execute(
+                    "INSERT INTO contact_channels (project_id, user_id, id, type, value,
+                        used_for_auth, is_verified, is_primary)
                      VALUES (?, ?, ?, 'email', ?, ?, 0, ?)",
-                )
-                .bind(project)
-                .bind(user.to_string())
-                .bind(Uuid::new_v4().to_string())
-                .bind(value)
-                .bind(auth)
-                .bind(primary)
-                .execute(&pool)
-                .await
-            }
+                    params![
+                        project,
+                        user.to_string(),
+                        Uuid::new_v4().to_string(),
+                        value,
+                        auth,
+                        primary
+                    ],
+                )?;
+                Ok(())
+            })
         };
         insert(user, "a@x.io", true, true).await.unwrap();
         assert!(
@@ -722,17 +1029,97 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_database_keeps_data_across_reopening() {
-        let dir = std::env::temp_dir().join(format!("cc-sqlite-{}", Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("db.sqlite");
-        let path = path.to_str().unwrap();
+        let db = TempDb::new();
         let (project, _) = crate::service::auth::new_project("p", false, 1);
         {
-            let store = SqliteStore::open(path).await.unwrap();
+            let store = SqliteStore::open(&db.path()).await.unwrap();
             store.create_project(&project).await.unwrap();
         }
-        let reopened = SqliteStore::open(path).await.unwrap();
+        let reopened = SqliteStore::open(&db.path()).await.unwrap();
         assert!(reopened.get_project(&project.id).await.unwrap().is_some());
-        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Writes queued together share a transaction; one that fails must undo only itself.
+    #[tokio::test]
+    async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let user = store
+            .create_user(&project.id, Uuid::new_v4(), None, 1)
+            .await
+            .unwrap()
+            .id;
+        let new = |value: &str| NewChannel {
+            id: Uuid::new_v4(),
+            user_id: user,
+            value: value.into(),
+            used_for_auth: false,
+            is_verified: false,
+            is_primary: false,
+        };
+        // The fourth write inserts a row and then fails: its row must not survive.
+        let half_done = store.write({
+            let project = project.id.clone();
+            move |conn| {
+                conn.execute(
+                    "INSERT INTO users (project_id, id, signed_up_at_millis) VALUES (?, ?, 1)",
+                    params![project, Uuid::new_v4().to_string()],
+                )?;
+                Err::<(), _>(StoreError::NotFound)
+            }
+        });
+        // Keeps the writer busy while the others queue, so they run as one batch.
+        let blocker = store.write(|_| {
+            std::thread::sleep(Duration::from_millis(200));
+            Ok(())
+        });
+        let [a, b, dup, c] = ["a@x.io", "b@x.io", "a@x.io", "c@x.io"].map(new);
+        let (_, a, b, dup, failed, c) = tokio::join!(
+            blocker,
+            store.create_channel(&project.id, &a),
+            store.create_channel(&project.id, &b),
+            store.create_channel(&project.id, &dup),
+            half_done,
+            store.create_channel(&project.id, &c),
+        );
+        assert!(matches!(
+            dup,
+            Err(StoreError::Conflict(Conflict::ValueTakenByUser))
+        ));
+        assert!(matches!(failed, Err(StoreError::NotFound)));
+        let reopened = SqliteStore::open(&db.path()).await.unwrap();
+        let stored = reopened
+            .list_channels(&project.id, &ChannelFilter::default())
+            .await
+            .unwrap();
+        let ids: Vec<Uuid> = stored.iter().map(|c| c.id).collect();
+        assert_eq!(ids, [a.unwrap().id, b.unwrap().id, c.unwrap().id]);
+        let users: i64 = reopened
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(users, 1);
+    }
+
+    #[tokio::test]
+    async fn a_database_migrated_by_sqlx_is_adopted_not_migrated_twice() {
+        let db = TempDb::new();
+        {
+            let conn = Connection::open(db.path()).unwrap();
+            conn.execute_batch(include_str!("../../migrations/sqlite/0001_init.sql"))
+                .unwrap();
+            conn.execute_batch(
+                "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, success BOOLEAN);
+                 INSERT INTO _sqlx_migrations VALUES (1, TRUE);",
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let loaded = store.get_project(&project.id).await.unwrap().unwrap();
+        assert_eq!(loaded.trusted_domains, project.trusted_domains);
     }
 }
