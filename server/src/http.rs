@@ -10,8 +10,9 @@ use contact_channels_api::{
     ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
 };
 use dropshot::{HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use http::HeaderName;
 use serde_json::json;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 /// The implementation of [`ContactChannelsApi`]; its context is the [`Service`].
 pub enum ServerImpl {}
@@ -202,12 +203,34 @@ impl From<ServiceError> for ApiError {
     }
 }
 
-/// A Stack Auth request header, under either prefix (the first one wins).
-fn header(rqctx: &RequestContext<Arc<Service>>, name: &str) -> Option<String> {
+/// Stack Auth's authentication headers, in [`RequestHeaders`]' order. Built once: every
+/// request looks all of them up.
+static AUTH_HEADERS: LazyLock<[[HeaderName; 2]; 6]> = LazyLock::new(|| {
+    [
+        "project-id",
+        "access-type",
+        "publishable-client-key",
+        "secret-server-key",
+        "super-secret-admin-key",
+        "access-token",
+    ]
+    .map(prefixed)
+});
+
+static REFRESH_TOKEN: LazyLock<[HeaderName; 2]> = LazyLock::new(|| prefixed("refresh-token"));
+
+/// A header's name under every prefix.
+fn prefixed(name: &str) -> [HeaderName; 2] {
+    HEADER_PREFIXES
+        .map(|prefix| HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name"))
+}
+
+/// A header under the first of its names present.
+fn header(rqctx: &RequestContext<Arc<Service>>, names: &[HeaderName]) -> Option<String> {
     let headers = rqctx.request.headers();
-    HEADER_PREFIXES.iter().find_map(|prefix| {
+    names.iter().find_map(|name| {
         headers
-            .get(format!("{prefix}{name}"))
+            .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned)
     })
@@ -215,14 +238,15 @@ fn header(rqctx: &RequestContext<Arc<Service>>, name: &str) -> Option<String> {
 
 /// Stack Auth's authentication headers.
 fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
-    let get = |name: &str| header(rqctx, name);
+    let [project_id, access_type, publishable_client_key, secret_server_key, super_secret_admin_key, access_token] =
+        AUTH_HEADERS.each_ref().map(|names| header(rqctx, names));
     RequestHeaders {
-        project_id: get("project-id"),
-        access_type: get("access-type"),
-        publishable_client_key: get("publishable-client-key"),
-        secret_server_key: get("secret-server-key"),
-        super_secret_admin_key: get("super-secret-admin-key"),
-        access_token: get("access-token"),
+        project_id,
+        access_type,
+        publishable_client_key,
+        secret_server_key,
+        super_secret_admin_key,
+        access_token,
     }
 }
 
@@ -468,7 +492,7 @@ impl ServerImpl {
     async fn refresh(rqctx: &RequestContext<Arc<Service>>) -> Result<SessionRefresh, ApiError> {
         let service = rqctx.context();
         let caller = service.authenticate(&request_headers(rqctx)).await?;
-        let token = header(rqctx, "refresh-token");
+        let token = header(rqctx, &*REFRESH_TOKEN);
         let access_token = service.refresh_session(&caller, token.as_deref()).await?;
         Ok(SessionRefresh { access_token })
     }

@@ -316,17 +316,9 @@ impl Service {
         Ok(project)
     }
 
-    /// Resolves a `user_id` parameter (`me` or a UUID) to a user the caller may act on and that
-    /// exists in the project.
-    async fn resolve_user(&self, caller: &Caller, user_id: &str) -> Result<Uuid, ServiceError> {
-        let id = self.resolve_user_id(caller, user_id)?;
-        if self.store.get_user(&caller.project.id, id).await?.is_none() {
-            return Err(ServiceError::UserIdDoesNotExist(id.to_string()));
-        }
-        Ok(id)
-    }
-
-    /// Like [`Self::resolve_user`], without the existence check.
+    /// Resolves a `user_id` parameter (`me` or a UUID) to a user the caller may act on. Whether
+    /// the user exists is the store's answer to the operation itself
+    /// ([`StoreError::UserMissing`]), so it costs no query of its own.
     fn resolve_user_id(&self, caller: &Caller, user_id: &str) -> Result<Uuid, ServiceError> {
         if caller.access == Access::Client && caller.user_id.is_none() {
             return Err(ServiceError::CannotGetOwnUserWithoutUser);
@@ -386,11 +378,6 @@ impl Service {
             }
         }
         let after_seq = input.cursor.as_deref().map(decode_cursor).transpose()?;
-        if let Some(id) = user_id {
-            if self.store.get_user(&caller.project.id, id).await?.is_none() {
-                return Err(ServiceError::UserIdDoesNotExist(id.to_string()));
-            }
-        }
         let paginated = user_id.is_none() || input.limit.is_some() || after_seq.is_some();
         let limit = paginated.then(|| input.limit.unwrap_or(DEFAULT_LIMIT));
         let filter = ChannelFilter {
@@ -403,7 +390,11 @@ impl Service {
         let mut items = self
             .store
             .list_channels(&caller.project.id, &filter)
-            .await?;
+            .await
+            .map_err(|e| match user_id {
+                Some(id) => user_missing(e, id),
+                None => e.into(),
+            })?;
         let mut next_cursor = None;
         if let Some(limit) = limit {
             if items.len() > limit as usize {
@@ -428,7 +419,7 @@ impl Service {
             return Err(client_sets_verified());
         }
         let value = normalize_email(&input.value)?;
-        let user_id = self.resolve_user(caller, &input.user_id).await?;
+        let user_id = self.resolve_user_id(caller, &input.user_id)?;
         let channel = NewChannel {
             id: Uuid::new_v4(),
             user_id,
@@ -451,10 +442,11 @@ impl Service {
         channel_id: &str,
     ) -> Result<ChannelRecord, ServiceError> {
         let channel_id = parse_uuid("contact_channel_id", channel_id)?;
-        let user_id = self.resolve_user(caller, user_id).await?;
+        let user_id = self.resolve_user_id(caller, user_id)?;
         self.store
             .get_channel(&caller.project.id, user_id, channel_id)
-            .await?
+            .await
+            .map_err(|e| user_missing(e, user_id))?
             .ok_or(ServiceError::ContactChannelNotFound)
     }
 
@@ -472,7 +464,7 @@ impl Service {
         }
         let channel_id = parse_uuid("contact_channel_id", channel_id)?;
         let value = input.value.as_deref().map(normalize_email).transpose()?;
-        let user_id = self.resolve_user(caller, user_id).await?;
+        let user_id = self.resolve_user_id(caller, user_id)?;
         let is_verified = match (&value, input.is_verified) {
             (_, Some(set)) => Some(set),
             (Some(_), None) => Some(false),
@@ -484,10 +476,10 @@ impl Service {
             is_verified,
             is_primary: input.is_primary,
         };
-        Ok(self
-            .store
+        self.store
             .update_channel(&caller.project.id, user_id, channel_id, &changes)
-            .await?)
+            .await
+            .map_err(|e| user_missing(e, user_id))
     }
 
     /// Deletes a channel. Deleting the primary channel promotes none.
@@ -498,11 +490,11 @@ impl Service {
         channel_id: &str,
     ) -> Result<(), ServiceError> {
         let channel_id = parse_uuid("contact_channel_id", channel_id)?;
-        let user_id = self.resolve_user(caller, user_id).await?;
-        Ok(self
-            .store
+        let user_id = self.resolve_user_id(caller, user_id)?;
+        self.store
             .delete_channel(&caller.project.id, user_id, channel_id)
-            .await?)
+            .await
+            .map_err(|e| user_missing(e, user_id))
     }
 
     /// Creates a user (server and admin only).

@@ -265,9 +265,11 @@ impl Service {
         let now = self.clock.now_millis();
         let decide = {
             let hash = hash.clone();
-            Arc::new(move |record: &CodeRecord, channel: Option<&ChannelRecord>| {
-                judge(record, channel, &hash, now).action(consume)
-            })
+            Arc::new(
+                move |record: &CodeRecord, channel: Option<&ChannelRecord>| {
+                    judge(record, channel, &hash, now).action(consume)
+                },
+            )
         };
         let found = self
             .store

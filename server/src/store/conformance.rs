@@ -140,6 +140,57 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         store.delete_channel(&p, u, Uuid::new_v4()).await,
         Err(StoreError::NotFound)
     ));
+    assert_eq!(
+        store.get_channel(&p, u, Uuid::new_v4()).await.unwrap(),
+        None
+    );
+    // Every operation on one user's channels tells a missing user from a missing channel, so
+    // the service needs no separate existence check.
+    let ghost_owned = store
+        .create_channel(&p, &channel(u, "owned@x.io", true, false))
+        .await
+        .unwrap();
+    let err = store
+        .create_channel(&p, &channel(ghost, "owned@x.io", true, false))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let err = store
+        .update_channel(&p, ghost, ghost_owned.id, &ChannelChanges::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let err = store
+        .delete_channel(&p, ghost, ghost_owned.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let err = store
+        .get_channel(&p, ghost, ghost_owned.id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let of_ghost = ChannelFilter {
+        user_id: Some(ghost),
+        ..Default::default()
+    };
+    let err = store.list_channels(&p, &of_ghost).await.unwrap_err();
+    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    let other = project(store).await;
+    let err = store
+        .get_channel(&other, u, ghost_owned.id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::UserMissing),
+        "a user of another project: {err:?}"
+    );
+    let of_u = ChannelFilter {
+        user_id: Some(u),
+        channel_id: Some(Uuid::new_v4()),
+        ..Default::default()
+    };
+    assert!(store.list_channels(&p, &of_u).await.unwrap().is_empty());
     store
         .create_channel(&p, &channel(u, "c@x.io", true, true))
         .await

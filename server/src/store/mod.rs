@@ -193,13 +193,14 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes a user and everything it owns; [`StoreError::NotFound`] if there is none.
     async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError>;
 
-    /// Channels matching `filter`, oldest first.
+    /// Channels matching `filter`, oldest first; [`StoreError::UserMissing`] if the filter names
+    /// a user that does not exist.
     async fn list_channels(
         &self,
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError>;
-    /// One channel of one user.
+    /// One channel of one user; [`StoreError::UserMissing`] if there is no such user.
     async fn get_channel(
         &self,
         project_id: &str,
@@ -207,14 +208,15 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError>;
     /// Inserts a channel; if it is primary, the user's other primary channel is demoted in the
-    /// same transaction.
+    /// same transaction. [`StoreError::UserMissing`] if there is no such user.
     async fn create_channel(
         &self,
         project_id: &str,
         channel: &NewChannel,
     ) -> Result<ChannelRecord, StoreError>;
     /// Changes a channel, demoting the user's other primary channel when it becomes primary, in
-    /// one transaction.
+    /// one transaction. [`StoreError::UserMissing`] if there is no such user,
+    /// [`StoreError::NotFound`] if the user has no such channel.
     async fn update_channel(
         &self,
         project_id: &str,
@@ -222,7 +224,8 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError>;
-    /// Deletes a channel; [`StoreError::NotFound`] if there is none.
+    /// Deletes a channel; [`StoreError::UserMissing`] if there is no such user,
+    /// [`StoreError::NotFound`] if the user has no such channel.
     async fn delete_channel(
         &self,
         project_id: &str,

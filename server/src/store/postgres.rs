@@ -366,25 +366,37 @@ impl Store for PgStore {
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
-        // As in the SQLite store: a filter that is set is a plain equality, so the planner can
-        // use the indexes even with a generic plan.
-        let user = if filter.user_id.is_some() {
-            "user_id = $2"
-        } else {
-            "$2::uuid IS NULL"
+        // As in the SQLite store: one user's list joins the user, so one query tells a missing
+        // user (no row) from a user without channels (one row of NULLs); a set filter is a
+        // plain equality, so the planner can use the indexes even with a generic plan.
+        let sql = match (filter.user_id, filter.channel_id) {
+            (Some(_), _) => {
+                "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                        c.is_primary
+                 FROM users u
+                 LEFT JOIN contact_channels c
+                   ON c.project_id = u.project_id AND c.user_id = u.id
+                      AND ($3::uuid IS NULL OR c.id = $3) AND c.seq > $4
+                 WHERE u.project_id = $1 AND u.id = $2
+                 ORDER BY c.seq
+                 LIMIT $5"
+            }
+            (None, None) => {
+                "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
+                 FROM contact_channels
+                 WHERE project_id = $1 AND $2::uuid IS NULL AND $3::uuid IS NULL AND seq > $4
+                 ORDER BY seq
+                 LIMIT $5"
+            }
+            (None, Some(_)) => {
+                "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
+                 FROM contact_channels
+                 WHERE project_id = $1 AND $2::uuid IS NULL AND id = $3 AND seq > $4
+                 ORDER BY seq
+                 LIMIT $5"
+            }
         };
-        let id = if filter.channel_id.is_some() {
-            "id = $3"
-        } else {
-            "$3::uuid IS NULL"
-        };
-        let sql = format!(
-            "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-             WHERE project_id = $1 AND {user} AND {id} AND seq > $4
-             ORDER BY seq
-             LIMIT $5"
-        );
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(sql)
             .bind(project_id)
             .bind(filter.user_id)
             .bind(filter.channel_id)
@@ -393,7 +405,13 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(channel_from_row).collect()
+        if filter.user_id.is_some() && rows.is_empty() {
+            return Err(StoreError::UserMissing);
+        }
+        rows.iter()
+            .filter(|row| matches!(row.try_get::<Option<i64>, _>("seq"), Ok(Some(_))))
+            .map(channel_from_row)
+            .collect()
     }
 
     async fn get_channel(
@@ -402,7 +420,24 @@ impl Store for PgStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
-        fetch_channel(&self.pool, project_id, user_id, id).await
+        let row = sqlx::query(
+            "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified, c.is_primary
+             FROM users u
+             LEFT JOIN contact_channels c
+               ON c.project_id = u.project_id AND c.user_id = u.id AND c.id = $3
+             WHERE u.project_id = $1 AND u.id = $2",
+        )
+        .bind(project_id)
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?
+        .ok_or(StoreError::UserMissing)?;
+        match row.try_get::<Option<i64>, _>("seq").map_err(backend)? {
+            Some(_) => channel_from_row(&row).map(Some),
+            None => Ok(None),
+        }
     }
 
     async fn create_channel(
@@ -449,13 +484,7 @@ impl Store for PgStore {
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
         let mut tx = self.begin().await?;
-        lock_user(&mut tx, project_id, user_id)
-            .await
-            .map_err(|e| match e {
-                // No user, no channel of that user.
-                StoreError::UserMissing => StoreError::NotFound,
-                e => e,
-            })?;
+        lock_user(&mut tx, project_id, user_id).await?;
         let current = fetch_channel(&mut *tx, project_id, user_id, id)
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -495,12 +524,7 @@ impl Store for PgStore {
         id: Uuid,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        lock_user(&mut tx, project_id, user_id)
-            .await
-            .map_err(|e| match e {
-                StoreError::UserMissing => StoreError::NotFound,
-                e => e,
-            })?;
+        lock_user(&mut tx, project_id, user_id).await?;
         let done = sqlx::query(
             "DELETE FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND id = $3",
         )

@@ -139,7 +139,9 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../migrations/sqlite/0001_init.sql")),
-        M::up(include_str!("../../migrations/sqlite/0002_verification.sql")),
+        M::up(include_str!(
+            "../../migrations/sqlite/0002_verification.sql"
+        )),
     ])
 }
 
@@ -336,12 +338,15 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
         };
         // After some errors (a full disk, an I/O error) SQLite rolls the whole transaction
         // back, taking the writes before this one with it.
-        if let Err(e) = ended.as_ref().map_err(ToString::to_string).and_then(|()| {
-            match conn.is_autocommit() {
-                true => Err("SQLite rolled the transaction back".to_owned()),
-                false => Ok(()),
-            }
-        }) {
+        if let Err(e) =
+            ended
+                .as_ref()
+                .map_err(ToString::to_string)
+                .and_then(|()| match conn.is_autocommit() {
+                    true => Err("SQLite rolled the transaction back".to_owned()),
+                    false => Ok(()),
+                })
+        {
             if !conn.is_autocommit() {
                 let _ = conn.execute_batch("ROLLBACK");
             }
@@ -439,6 +444,14 @@ fn fetch_channel(
         .optional()?)
 }
 
+/// [`StoreError::UserMissing`] unless the user exists.
+fn check_user(conn: &Connection, project_id: &str, user_id: Uuid) -> Result<(), StoreError> {
+    let exists = conn
+        .prepare_cached("SELECT 1 FROM users WHERE project_id = ? AND id = ?")?
+        .exists(params![project_id, user_id.to_string()])?;
+    exists.then_some(()).ok_or(StoreError::UserMissing)
+}
+
 /// Whether `user_id` already holds `value` on a channel other than `except`.
 fn user_holds_value(
     conn: &Connection,
@@ -476,7 +489,11 @@ fn demote_primary(
 }
 
 /// Runs a statement that must change a row; [`StoreError::NotFound`] if none changed.
-fn change_one(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> Result<(), StoreError> {
+fn change_one(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> Result<(), StoreError> {
     match conn.prepare_cached(sql)?.execute(params)? {
         0 => Err(StoreError::NotFound),
         _ => Ok(()),
@@ -610,41 +627,60 @@ impl Store for SqliteStore {
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
-        // A filter written `(?2 IS NULL OR user_id = ?2)` hides the indexes from SQLite's
-        // planner, which then reads every channel of the project for one user's list; a filter
-        // that is set is written as a plain equality instead.
-        let user = if filter.user_id.is_some() {
-            "user_id = ?2"
-        } else {
-            "?2 IS NULL"
-        };
-        let id = if filter.channel_id.is_some() {
-            "id = ?3"
-        } else {
-            "?3 IS NULL"
-        };
-        let sql = format!(
-            "SELECT {} FROM contact_channels
-             WHERE project_id = ?1 AND {user} AND {id} AND seq > ?4
-             ORDER BY seq
-             LIMIT ?5",
-            channel_columns!()
+        // One user's list joins the user, so that one statement (one read transaction) tells
+        // a missing user (no row) from a user without channels (one row of NULLs).
+        const OF_USER: &str =
+            "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified, c.is_primary
+             FROM users u
+             LEFT JOIN contact_channels c
+               ON c.project_id = u.project_id AND c.user_id = u.id
+                  AND (?3 IS NULL OR c.id = ?3) AND c.seq > ?4
+             WHERE u.project_id = ?1 AND u.id = ?2
+             ORDER BY c.seq
+             LIMIT ?5";
+        // A filter written `(?3 IS NULL OR id = ?3)` hides the index from SQLite's planner,
+        // which would then read every channel of the project; a set one is an equality.
+        const OF_PROJECT: &str = concat!(
+            "SELECT ",
+            channel_columns!(),
+            " FROM contact_channels WHERE project_id = ?1 AND ?2 IS NULL AND ?3 IS NULL
+              AND seq > ?4 ORDER BY seq LIMIT ?5"
         );
+        const ONE_OF_PROJECT: &str = concat!(
+            "SELECT ",
+            channel_columns!(),
+            " FROM contact_channels WHERE project_id = ?1 AND ?2 IS NULL AND id = ?3
+              AND seq > ?4 ORDER BY seq LIMIT ?5"
+        );
+        let sql = match (filter.user_id, filter.channel_id) {
+            (Some(_), _) => OF_USER,
+            (None, None) => OF_PROJECT,
+            (None, Some(_)) => ONE_OF_PROJECT,
+        };
         let project_id = project_id.to_owned();
         let filter = filter.clone();
         self.read(move |conn| {
-            let mut statement = conn.prepare_cached(&sql)?;
-            let rows = statement.query_map(
-                params![
-                    project_id,
-                    filter.user_id.map(|id| id.to_string()),
-                    filter.channel_id.map(|id| id.to_string()),
-                    filter.after_seq.unwrap_or(0),
-                    filter.limit.map_or(-1, i64::from),
-                ],
-                channel_from_row,
-            )?;
-            Ok(rows.collect::<Result<_, _>>()?)
+            let mut statement = conn.prepare_cached(sql)?;
+            let mut rows = statement.query(params![
+                project_id,
+                filter.user_id.map(|id| id.to_string()),
+                filter.channel_id.map(|id| id.to_string()),
+                filter.after_seq.unwrap_or(0),
+                filter.limit.map_or(-1, i64::from),
+            ])?;
+            let mut channels = Vec::new();
+            let mut any_row = false;
+            while let Some(row) = rows.next()? {
+                any_row = true;
+                // The user's row without a channel is all NULLs.
+                if row.get_ref(0)? != rusqlite::types::ValueRef::Null {
+                    channels.push(channel_from_row(row)?);
+                }
+            }
+            if filter.user_id.is_some() && !any_row {
+                return Err(StoreError::UserMissing);
+            }
+            Ok(channels)
         })
         .await
     }
@@ -656,8 +692,25 @@ impl Store for SqliteStore {
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
         let project_id = project_id.to_owned();
-        self.read(move |conn| fetch_channel(conn, &project_id, user_id, id))
-            .await
+        self.read(move |conn| {
+            // One statement, so one read transaction: the user, and its channel if any.
+            let mut statement = conn.prepare_cached(
+                "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                        c.is_primary
+                 FROM users u
+                 LEFT JOIN contact_channels c
+                   ON c.project_id = u.project_id AND c.user_id = u.id AND c.id = ?3
+                 WHERE u.project_id = ?1 AND u.id = ?2",
+            )?;
+            let mut rows =
+                statement.query(params![project_id, user_id.to_string(), id.to_string()])?;
+            let row = rows.next()?.ok_or(StoreError::UserMissing)?;
+            match row.get_ref(0)? {
+                rusqlite::types::ValueRef::Null => Ok(None),
+                _ => Ok(Some(channel_from_row(row)?)),
+            }
+        })
+        .await
     }
 
     async fn create_channel(
@@ -668,6 +721,8 @@ impl Store for SqliteStore {
         let project_id = project_id.to_owned();
         let c = c.clone();
         self.write(move |conn| {
+            // Before the insert, whose unique indexes SQLite checks before its foreign key.
+            check_user(conn, &project_id, c.user_id)?;
             // Checked first so that breaking both uniqueness rules reports the per-user one.
             if user_holds_value(conn, &project_id, c.user_id, &c.value, None)? {
                 return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
@@ -709,8 +764,10 @@ impl Store for SqliteStore {
         let project_id = project_id.to_owned();
         let changes = changes.clone();
         self.write(move |conn| {
-            let current =
-                fetch_channel(conn, &project_id, user_id, id)?.ok_or(StoreError::NotFound)?;
+            let Some(current) = fetch_channel(conn, &project_id, user_id, id)? else {
+                check_user(conn, &project_id, user_id)?;
+                return Err(StoreError::NotFound);
+            };
             let value = changes.value.as_deref().unwrap_or(&current.value);
             if changes.value.is_some()
                 && user_holds_value(conn, &project_id, user_id, value, Some(id))?
@@ -755,6 +812,10 @@ impl Store for SqliteStore {
                 "DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?",
                 params![project_id, user_id.to_string(), id.to_string()],
             )
+            .or_else(|e| match e {
+                StoreError::NotFound => check_user(conn, &project_id, user_id).and(Err(e)),
+                e => Err(e),
+            })
         })
         .await
     }
