@@ -161,3 +161,104 @@ fn project_create_prints_new_keys() {
     );
     assert_eq!(run(&["project", "list"]).trim(), format!("{id}\tAcme"));
 }
+
+/// A write is acknowledged only once committed: killing the server (SIGKILL, no chance to
+/// flush anything) in the middle of concurrent writes loses none that were answered.
+#[tokio::test]
+async fn every_acknowledged_write_survives_sigkill() {
+    let database = temp_database().with_file_name("killed.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    let mut first = serve_with(database.to_str().unwrap(), &[]);
+    let env = first.env.clone();
+    let http = reqwest::Client::new();
+    let server = move |request: reqwest::RequestBuilder| {
+        request
+            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
+    };
+    let user: serde_json::Value = server(http.post(format!("{}/api/v1/users", first.url)))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
+
+    let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..16)
+        .map(|writer| {
+            let (http, server, url, user_id, acknowledged) = (
+                http.clone(),
+                server.clone(),
+                first.url.clone(),
+                user_id.clone(),
+                acknowledged.clone(),
+            );
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let sent = server(http.post(format!("{url}/api/v1/contact-channels")))
+                        .json(&serde_json::json!({
+                            "user_id": user_id, "value": format!("w{writer}-{n}@example.com"),
+                            "type": "email", "used_for_auth": false
+                        }))
+                        .send()
+                        .await;
+                    // Once the server is gone, requests fail: this writer is done.
+                    let Ok(response) = sent else { break };
+                    assert_eq!(
+                        response.status(),
+                        201,
+                        "before the kill every create succeeds"
+                    );
+                    let Ok(body) = response.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    let id = body["id"].as_str().unwrap().to_owned();
+                    acknowledged.lock().unwrap().push(id);
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < 400 {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    first.child.kill().unwrap(); // SIGKILL
+    first.child.wait().unwrap();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+
+    let mut second = serve_with(database.to_str().unwrap(), &[]);
+    let list: serde_json::Value = server(http.get(format!(
+        "{}/api/v1/contact-channels?user_id={user_id}",
+        second.url
+    )))
+    .send()
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let stored: std::collections::HashSet<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
+    let lost: Vec<&String> = acknowledged
+        .iter()
+        .filter(|id| !stored.contains(id.as_str()))
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    // Commits whose answers died with the process may be stored too, but no more than one
+    // per writer in flight.
+    assert!(stored.len() <= acknowledged.len() + 16);
+    second.child.kill().unwrap();
+    second.child.wait().unwrap();
+}

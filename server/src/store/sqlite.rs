@@ -28,6 +28,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_BATCH: usize = 128;
 /// The most idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
+/// How often the checkpointer copies the WAL into the database file.
+const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
 
 /// SQLite implementation of [`Store`].
 #[derive(Clone)]
@@ -35,6 +37,8 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Box<dyn Job>>,
     /// `None` in memory, where the writer's connection is the database: reads go to it too.
     readers: Option<Arc<Readers>>,
+    /// Dropping the last clone stops the checkpointer thread (files only).
+    _checkpointer: Option<mpsc::Sender<()>>,
 }
 
 /// The columns [`channel_from_row`] reads, in its order.
@@ -72,12 +76,24 @@ impl SqliteStore {
         // In WAL mode, NORMAL keeps every committed transaction across a crash of the process;
         // only a power loss can drop the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Checkpoints, and the fsyncs they make, happen on a thread of their own, so that they
+        // never hold up the writes waiting behind the writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         migrate(&mut conn)?;
+        let checkpointer = Connection::open(path)?;
+        configure(&checkpointer)?;
+        let (stop, stopped) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-checkpointer".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &stopped))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
         let readers = Readers {
             path: PathBuf::from(path),
             idle: Mutex::new(Vec::new()),
         };
-        Self::start(conn, Some(Arc::new(readers)))
+        let mut store = Self::start(conn, Some(Arc::new(readers)))?;
+        store._checkpointer = Some(stop);
+        Ok(store)
     }
 
     /// A fresh in-memory database, gone when the store is dropped.
@@ -95,7 +111,11 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || write_loop(&conn, &jobs))
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        Ok(SqliteStore { writer, readers })
+        Ok(SqliteStore {
+            writer,
+            readers,
+            _checkpointer: None,
+        })
     }
 
     /// Runs `work` in a write transaction on the writer thread; its result once committed.
@@ -367,6 +387,17 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
     });
     for answer in ran {
         answer.send(lost.as_deref());
+    }
+}
+
+/// Copies the WAL into the database file every [`CHECKPOINT_INTERVAL`] until `stop` hangs up.
+/// Passive: it never waits for, or holds up, the writer or a reader; the writer starts the WAL
+/// over once a checkpoint has copied all of it.
+fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_INTERVAL) {
+        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+        }
     }
 }
 
