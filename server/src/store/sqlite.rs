@@ -150,6 +150,8 @@ fn writer_gone() -> StoreError {
 
 /// Settings every connection needs.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    // Room for every statement this store prepares, so none is parsed twice.
+    conn.set_prepared_statement_cache_capacity(64);
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", true)
 }
@@ -162,6 +164,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../migrations/sqlite/0002_verification.sql"
         )),
+        M::up(include_str!("../../migrations/sqlite/0003_list_order.sql")),
     ])
 }
 
@@ -339,12 +342,12 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
     let mut ran: Vec<Box<dyn Answer>> = Vec::new();
     for job in batch {
         if conn.is_autocommit() {
-            if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
+            if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
                 job.refuse(format!("cannot start a write transaction: {e}"));
                 continue;
             }
         }
-        let answer = match conn.execute_batch("SAVEPOINT write") {
+        let answer = match run_cached(conn, "SAVEPOINT write") {
             Ok(()) => job.run(conn),
             Err(e) => {
                 job.refuse(format!("cannot start a savepoint: {e}"));
@@ -352,9 +355,9 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
             }
         };
         let ended = if answer.succeeded() {
-            conn.execute_batch("RELEASE write")
+            run_cached(conn, "RELEASE write")
         } else {
-            conn.execute_batch("ROLLBACK TO write; RELEASE write")
+            run_cached(conn, "ROLLBACK TO write").and_then(|()| run_cached(conn, "RELEASE write"))
         };
         // After some errors (a full disk, an I/O error) SQLite rolls the whole transaction
         // back, taking the writes before this one with it.
@@ -381,13 +384,18 @@ fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
     if conn.is_autocommit() {
         return;
     }
-    let lost = conn.execute_batch("COMMIT").err().map(|e| {
+    let lost = run_cached(conn, "COMMIT").err().map(|e| {
         let _ = conn.execute_batch("ROLLBACK");
         format!("the write transaction could not commit: {e}")
     });
     for answer in ran {
         answer.send(lost.as_deref());
     }
+}
+
+/// Runs a statement without parameters or rows, prepared once per connection.
+fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
+    conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
 /// Copies the WAL into the database file every [`CHECKPOINT_INTERVAL`] until `stop` hangs up.
@@ -799,33 +807,56 @@ impl Store for SqliteStore {
                 check_user(conn, &project_id, user_id)?;
                 return Err(StoreError::NotFound);
             };
-            let value = changes.value.as_deref().unwrap_or(&current.value);
-            if changes.value.is_some()
-                && user_holds_value(conn, &project_id, user_id, value, Some(id))?
+            let next = ChannelRecord {
+                value: changes
+                    .value
+                    .clone()
+                    .unwrap_or_else(|| current.value.clone()),
+                used_for_auth: changes.used_for_auth.unwrap_or(current.used_for_auth),
+                is_verified: changes.is_verified.unwrap_or(current.is_verified),
+                is_primary: changes.is_primary.unwrap_or(current.is_primary),
+                ..current.clone()
+            };
+            if next.value != current.value
+                && user_holds_value(conn, &project_id, user_id, &next.value, Some(id))?
             {
                 return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
             }
-            if changes.is_primary == Some(true) {
+            if next.is_primary && !current.is_primary {
                 demote_primary(conn, &project_id, user_id, id)?;
             }
-            conn.prepare_cached(concat!(
-                "UPDATE contact_channels
-                 SET value = ?, used_for_auth = ?, is_verified = ?, is_primary = ?
-                 WHERE id = ?
-                 RETURNING ",
-                channel_columns!()
-            ))?
-            .query_row(
-                params![
-                    value,
-                    changes.used_for_auth.unwrap_or(current.used_for_auth),
-                    changes.is_verified.unwrap_or(current.is_verified),
-                    changes.is_primary.unwrap_or(current.is_primary),
-                    id.to_string()
-                ],
-                channel_from_row,
-            )
-            .map_err(|e| map_err(e, value))
+            // Only the columns that change are set: SQLite rewrites every index over a column
+            // in the SET list, changed or not, and each rewritten page is written to the WAL.
+            let mut sets: Vec<&str> = Vec::new();
+            let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
+            if next.value != current.value {
+                sets.push("value = ?");
+                values.push(&next.value);
+            }
+            if next.used_for_auth != current.used_for_auth {
+                sets.push("used_for_auth = ?");
+                values.push(&next.used_for_auth);
+            }
+            if next.is_verified != current.is_verified {
+                sets.push("is_verified = ?");
+                values.push(&next.is_verified);
+            }
+            if next.is_primary != current.is_primary {
+                sets.push("is_primary = ?");
+                values.push(&next.is_primary);
+            }
+            if sets.is_empty() {
+                return Ok(current);
+            }
+            let sql = format!(
+                "UPDATE contact_channels SET {} WHERE seq = ?",
+                sets.join(", ")
+            );
+            values.push(&next.seq);
+            conn.prepare_cached(&sql)?
+                .execute(rusqlite::params_from_iter(values))
+                .map_err(|e| map_err(e, &next.value))?;
+            Ok(next)
         })
         .await
     }
@@ -1193,6 +1224,30 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(users, 1);
+    }
+
+    /// A migration file added to the folder but not to [`migrations`] would never run.
+    #[test]
+    fn every_migration_file_is_applied_in_order() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/sqlite");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        files.sort();
+        let source = include_str!("sqlite.rs");
+        let body = source
+            .split_once("fn migrations()")
+            .and_then(|(_, rest)| rest.split_once("\n}\n"))
+            .unwrap()
+            .0;
+        let listed: Vec<&str> = body
+            .split("migrations/sqlite/")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        assert_eq!(listed, files);
+        migrations().validate().unwrap();
     }
 
     #[tokio::test]
