@@ -340,11 +340,17 @@ fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
 
 fn run_batch(conn: &Connection, batch: impl Iterator<Item = Box<dyn Job>>) {
     let mut ran: Vec<Box<dyn Answer>> = Vec::new();
-    for job in batch {
+    let mut batch = batch.into_iter();
+    while let Some(job) = batch.next() {
         if conn.is_autocommit() {
             if let Err(e) = run_cached(conn, "BEGIN IMMEDIATE") {
-                job.refuse(format!("cannot start a write transaction: {e}"));
-                continue;
+                // Typically another process held the lock for the whole busy timeout: the rest
+                // of the batch would wait as long again, each, so it is refused too.
+                let why = format!("cannot start a write transaction: {e}");
+                for job in std::iter::once(job).chain(batch) {
+                    job.refuse(why.clone());
+                }
+                return;
             }
         }
         let answer = match run_cached(conn, "SAVEPOINT write") {
@@ -1220,6 +1226,33 @@ mod tests {
         let ids: Vec<Uuid> = stored.iter().map(|c| c.id).collect();
         assert_eq!(ids, [a.unwrap().id, b.unwrap().id, c.unwrap().id]);
         let users: i64 = reopened
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(users, 1);
+    }
+
+    /// Another process holding the write lock past the busy timeout makes writes fail as
+    /// retryable (503), with nothing written; the store works again once the lock is gone.
+    #[tokio::test]
+    async fn writes_blocked_by_another_process_fail_as_unavailable() {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let other = Connection::open(db.path()).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let user = |n: i64| store.create_user(&project.id, Uuid::new_v4(), None, n);
+        let (a, b, c) = tokio::join!(user(1), user(2), user(3));
+        for result in [a, b, c] {
+            assert!(
+                matches!(result, Err(StoreError::Unavailable(_))),
+                "{result:?}"
+            );
+        }
+        other.execute_batch("ROLLBACK").unwrap();
+        user(4).await.unwrap();
+        let users: i64 = store
             .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
             .await
             .unwrap();
