@@ -6,10 +6,10 @@
 //!
 //! - Reads run on the calling thread, on a connection from a small pool. With WAL they run
 //!   beside the writer and see the last committed state.
-//! - Writes go to one writer thread, which owns the only connection that writes. It takes every
-//!   write waiting at the time, runs each in a savepoint of its own inside one `BEGIN IMMEDIATE`
-//!   transaction (a failing write undoes only itself), commits once, and answers the callers only
-//!   after the commit. Under load, one commit and one thread hand-off serve many requests (group
+//! - Writes go to one writer thread, which owns the only connection that writes. It takes the
+//!   writes waiting (and those arriving meanwhile, up to [`MAX_BATCH`]), runs each in a savepoint
+//!   of its own inside one `BEGIN IMMEDIATE` transaction (a failing write undoes only itself),
+//!   commits once, and answers the callers only after the commit. Under load, one commit and one thread hand-off serve many requests (group
 //!   commit), and no write is acknowledged before it is in the WAL. `BEGIN IMMEDIATE` makes
 //!   another process on the same file (the CLI) wait for the lock rather than fail half-way.
 
@@ -22,14 +22,22 @@ use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::oneshot;
 
-/// How long a connection waits for a lock another process holds before giving up (503).
+/// How long the writer waits for a lock another process holds before giving up (503).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for a read, which waits on a thread of the async runtime. With WAL, reads wait only
+/// in rare cases (another process recovering the WAL after a crash).
+const READ_BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 /// The most writes one transaction commits, which bounds what a batch adds to latency.
 const MAX_BATCH: usize = 128;
 /// The most idle read connections kept open.
 const MAX_IDLE_READERS: usize = 8;
 /// How often the checkpointer copies the WAL into the database file.
 const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(200);
+/// The WAL's length, in frames (pages), past which the checkpointer holds writes back briefly to
+/// start the WAL over.
+const WAL_RESTART_FRAMES: i64 = 4096;
+/// What the WAL file is cut back to when it starts over (`journal_size_limit`).
+const WAL_SIZE_LIMIT_BYTES: i64 = 16 << 20;
 
 /// SQLite implementation of [`Store`].
 #[derive(Clone)]
@@ -79,6 +87,7 @@ impl SqliteStore {
         // Checkpoints, and the fsyncs they make, happen on a thread of their own, so that they
         // never hold up the writes waiting behind the writer.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        conn.pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT_BYTES)?;
         migrate(&mut conn)?;
         let checkpointer = Connection::open(path)?;
         configure(&checkpointer)?;
@@ -241,7 +250,8 @@ struct Readers {
 
 impl Readers {
     /// Runs `work` on an idle connection, or a new one. A connection is held only for one
-    /// synchronous call, so there are never more busy ones than threads, and none waits.
+    /// synchronous call, so there are never more busy ones than threads, and none waits for the
+    /// pool (SQLite's own locks may still make it wait, up to [`READ_BUSY_TIMEOUT`]).
     fn run<T>(
         &self,
         work: impl FnOnce(&Connection) -> Result<T, StoreError>,
@@ -267,6 +277,7 @@ impl Readers {
 fn open_reader(path: &Path) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     configure(&conn)?;
+    conn.busy_timeout(READ_BUSY_TIMEOUT)?;
     conn.pragma_update(None, "query_only", true)?;
     Ok(conn)
 }
@@ -304,6 +315,11 @@ where
 {
     fn run(self: Box<Self>, conn: &Connection) -> Box<dyn Answer> {
         let Write { work, reply } = *self;
+        if reply.is_closed() {
+            // Nobody waits for the answer any more (the request was dropped): skip the write.
+            let result = Err(StoreError::Unavailable("the caller stopped waiting".into()));
+            return Box::new(Ran { result, reply });
+        }
         // A panicking write must not take the writer thread, and every later write, with it.
         let result = catch_unwind(AssertUnwindSafe(|| work(conn)))
             .unwrap_or_else(|_| Err(StoreError::Backend("the write panicked".into())));
@@ -404,15 +420,34 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-/// Copies the WAL into the database file every [`CHECKPOINT_INTERVAL`] until `stop` hangs up.
-/// Passive: it never waits for, or holds up, the writer or a reader; the writer starts the WAL
-/// over once a checkpoint has copied all of it.
+/// Checkpoints every [`CHECKPOINT_INTERVAL`] until `stop` hangs up.
 fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_INTERVAL) {
-        if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+        if let Err(e) = checkpoint(conn) {
             tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
         }
     }
+}
+
+/// Copies the WAL into the database file. A passive checkpoint never waits for, or holds up,
+/// the writer or a reader. But the writer starts the WAL over only once a checkpoint has copied
+/// all of it, which under a steady stream of writes never happens: the WAL would grow without
+/// end. Past [`WAL_RESTART_FRAMES`], a restarting checkpoint holds writes back while it copies
+/// the rest (little, after the passive ones), so the next write starts the WAL over.
+fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let run = |mode: &str| {
+        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
+            Ok((row.get::<_, i64>(0)? != 0, row.get::<_, i64>(1)?))
+        })
+    };
+    let (_, frames) = run("PASSIVE")?;
+    if frames >= WAL_RESTART_FRAMES {
+        let (busy, frames) = run("RESTART")?;
+        if busy {
+            tracing::warn!(frames, "SQLite WAL could not be started over: still in use");
+        }
+    }
+    Ok(())
 }
 
 /// A UUID stored as text.
@@ -1257,6 +1292,48 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(users, 1);
+    }
+
+    /// However long writes go on, the WAL file is cut back to its limit once a checkpoint has
+    /// started it over.
+    #[tokio::test]
+    async fn the_wal_file_stays_bounded() {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        let wal = PathBuf::from(format!("{}-wal", db.path()));
+        let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len() as i64);
+        let long = "x".repeat(2000);
+        let mut largest = 0;
+        let mut n = 0;
+        while largest <= WAL_SIZE_LIMIT_BYTES {
+            let writes = (0..32).map(|_| {
+                n += 1;
+                let display_name = format!("{n}{long}");
+                let (store, project) = (store.clone(), project.id.clone());
+                async move {
+                    store
+                        .create_user(&project, Uuid::new_v4(), Some(&display_name), 1)
+                        .await
+                        .unwrap()
+                }
+            });
+            futures::future::join_all(writes).await;
+            largest = largest.max(wal_size());
+        }
+        // Let the checkpointer catch up, then one more write starts the WAL over.
+        for _ in 0..100 {
+            tokio::time::sleep(CHECKPOINT_INTERVAL).await;
+            store
+                .create_user(&project.id, Uuid::new_v4(), None, 1)
+                .await
+                .unwrap();
+            if wal_size() <= WAL_SIZE_LIMIT_BYTES {
+                return;
+            }
+        }
+        panic!("the WAL file is still {} bytes", wal_size());
     }
 
     /// A migration file added to the folder but not to [`migrations`] would never run.
