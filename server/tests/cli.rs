@@ -116,7 +116,7 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     );
 
     // Restarted on the same database: no new keys, the old ones work, the data is there.
-    let mut second = serve_with(database.to_str().unwrap(), &[]);
+    let second = serve_with(database.to_str().unwrap(), &[]);
     assert!(
         second.env.is_empty(),
         "keys are printed only when the database is empty"
@@ -129,8 +129,6 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
         .await
         .unwrap();
     assert_eq!(read, patched);
-    second.child.kill().unwrap();
-    second.child.wait().unwrap();
 }
 
 #[test]
@@ -224,9 +222,14 @@ async fn every_acknowledged_write_survives_sigkill() {
             })
         })
         .collect();
-    while acknowledged.lock().unwrap().len() < 400 {
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    let enough = async {
+        while acknowledged.lock().unwrap().len() < 400 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(120), enough)
+        .await
+        .expect("400 creates acknowledged");
     first.child.kill().unwrap(); // SIGKILL
     first.child.wait().unwrap();
     for writer in writers {
@@ -234,7 +237,7 @@ async fn every_acknowledged_write_survives_sigkill() {
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
 
-    let mut second = serve_with(database.to_str().unwrap(), &[]);
+    let second = serve_with(database.to_str().unwrap(), &[]);
     let list: serde_json::Value = server(http.get(format!(
         "{}/api/v1/contact-channels?user_id={user_id}",
         second.url
@@ -259,6 +262,4 @@ async fn every_acknowledged_write_survives_sigkill() {
     // Commits whose answers died with the process may be stored too, but no more than one
     // per writer in flight.
     assert!(stored.len() <= acknowledged.len() + 16);
-    second.child.kill().unwrap();
-    second.child.wait().unwrap();
 }

@@ -647,7 +647,7 @@ fn client_sets_verified() -> ServiceError {
     ServiceError::InvalidInput("is_verified: only server and admin access may set it".into())
 }
 
-/// A user deleted between the existence check and the write.
+/// [`StoreError::UserMissing`] as the API says it, naming the user.
 pub(super) fn user_missing(e: StoreError, user_id: Uuid) -> ServiceError {
     match e {
         StoreError::UserMissing => ServiceError::UserIdDoesNotExist(user_id.to_string()),

@@ -83,7 +83,7 @@ pub struct ChannelFilter {
     pub channel_id: Option<Uuid>,
     /// Only channels after this position.
     pub after_seq: Option<i64>,
-    /// At most this many.
+    /// At most this many; at least 1.
     pub limit: Option<u32>,
 }
 

@@ -408,10 +408,18 @@ impl Store for PgStore {
         if filter.user_id.is_some() && rows.is_empty() {
             return Err(StoreError::UserMissing);
         }
-        rows.iter()
-            .filter(|row| matches!(row.try_get::<Option<i64>, _>("seq"), Ok(Some(_))))
-            .map(channel_from_row)
-            .collect()
+        let mut channels = Vec::with_capacity(rows.len());
+        for row in &rows {
+            // The user's row without a channel is all NULLs.
+            if row
+                .try_get::<Option<i64>, _>("seq")
+                .map_err(backend)?
+                .is_some()
+            {
+                channels.push(channel_from_row(row)?);
+            }
+        }
+        Ok(channels)
     }
 
     async fn get_channel(

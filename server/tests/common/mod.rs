@@ -15,6 +15,14 @@ pub struct Served {
     pub env: HashMap<String, String>,
 }
 
+impl Drop for Served {
+    /// A test that fails half-way must not leave its server running.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts `serve` on a free port with `--database database` and more global `options` (such as
 /// `--outbox DIR`), and waits for it to say where it listens.
 pub fn serve_with(database: &str, options: &[&str]) -> Served {
