@@ -5,6 +5,7 @@
 mod common;
 
 use common::serve_with;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 
@@ -16,6 +17,36 @@ fn temp_database() -> PathBuf {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     path
+}
+
+/// Adds the development project's server-access headers (from `serve`'s output) to a request.
+fn server_access(
+    env: &HashMap<String, String>,
+) -> impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Clone + Send + 'static {
+    let env = env.clone();
+    move |request| {
+        request
+            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
+    }
+}
+
+/// Creates a user through `server` at `url`; its id.
+async fn create_user(
+    http: &reqwest::Client,
+    server: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    url: &str,
+) -> String {
+    let user: serde_json::Value = server(http.post(format!("{url}/api/v1/users")))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    user["id"].as_str().unwrap().to_owned()
 }
 
 /// Sends SIGINT (what Ctrl-C sends) and waits for the exit.
@@ -49,21 +80,8 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     );
 
     let http = reqwest::Client::new();
-    let server = |request: reqwest::RequestBuilder| {
-        request
-            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
-            .header("x-stack-access-type", "server")
-            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
-    };
-    let user: serde_json::Value = server(http.post(format!("{}/api/v1/users", first.url)))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user_id = user["id"].as_str().unwrap().to_owned();
+    let server = server_access(&env);
+    let user_id = create_user(&http, &server, &first.url).await;
     let channel: serde_json::Value = server(
         http.post(format!("{}/api/v1/contact-channels", first.url)),
     )
@@ -169,23 +187,9 @@ async fn every_acknowledged_write_survives_sigkill() {
         let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
     }
     let mut first = serve_with(database.to_str().unwrap(), &[]);
-    let env = first.env.clone();
     let http = reqwest::Client::new();
-    let server = move |request: reqwest::RequestBuilder| {
-        request
-            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
-            .header("x-stack-access-type", "server")
-            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
-    };
-    let user: serde_json::Value = server(http.post(format!("{}/api/v1/users", first.url)))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let user_id = user["id"].as_str().unwrap().to_owned();
+    let server = server_access(&first.env);
+    let user_id = create_user(&http, &server, &first.url).await;
 
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let writers: Vec<_> = (0..16)

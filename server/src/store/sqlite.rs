@@ -1121,6 +1121,22 @@ mod tests {
         }
     }
 
+    /// A store on a fresh file, holding one project.
+    async fn file_store() -> (TempDb, SqliteStore, ProjectRecord) {
+        let db = TempDb::new();
+        let store = SqliteStore::open(&db.path()).await.unwrap();
+        let (project, _) = crate::service::auth::new_project("p", false, 1);
+        store.create_project(&project).await.unwrap();
+        (db, store, project)
+    }
+
+    async fn count_users(store: &SqliteStore) -> i64 {
+        store
+            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn conformance_suite_in_memory() {
         crate::store::conformance::run(|| async { SqliteStore::open_in_memory().await.unwrap() })
@@ -1206,10 +1222,7 @@ mod tests {
     /// Writes queued together share a transaction; one that fails must undo only itself.
     #[tokio::test]
     async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
-        let db = TempDb::new();
-        let store = SqliteStore::open(&db.path()).await.unwrap();
-        let (project, _) = crate::service::auth::new_project("p", false, 1);
-        store.create_project(&project).await.unwrap();
+        let (db, store, project) = file_store().await;
         let user = store
             .create_user(&project.id, Uuid::new_v4(), None, 1)
             .await
@@ -1260,21 +1273,14 @@ mod tests {
             .unwrap();
         let ids: Vec<Uuid> = stored.iter().map(|c| c.id).collect();
         assert_eq!(ids, [a.unwrap().id, b.unwrap().id, c.unwrap().id]);
-        let users: i64 = reopened
-            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
-            .await
-            .unwrap();
-        assert_eq!(users, 1);
+        assert_eq!(count_users(&reopened).await, 1);
     }
 
     /// Another process holding the write lock past the busy timeout makes writes fail as
     /// retryable (503), with nothing written; the store works again once the lock is gone.
     #[tokio::test]
     async fn writes_blocked_by_another_process_fail_as_unavailable() {
-        let db = TempDb::new();
-        let store = SqliteStore::open(&db.path()).await.unwrap();
-        let (project, _) = crate::service::auth::new_project("p", false, 1);
-        store.create_project(&project).await.unwrap();
+        let (db, store, project) = file_store().await;
         let other = Connection::open(db.path()).unwrap();
         other.execute_batch("BEGIN IMMEDIATE").unwrap();
         let user = |n: i64| store.create_user(&project.id, Uuid::new_v4(), None, n);
@@ -1287,21 +1293,14 @@ mod tests {
         }
         other.execute_batch("ROLLBACK").unwrap();
         user(4).await.unwrap();
-        let users: i64 = store
-            .read(|conn| Ok(conn.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?))
-            .await
-            .unwrap();
-        assert_eq!(users, 1);
+        assert_eq!(count_users(&store).await, 1);
     }
 
     /// However long writes go on, the WAL file is cut back to its limit once a checkpoint has
     /// started it over.
     #[tokio::test]
     async fn the_wal_file_stays_bounded() {
-        let db = TempDb::new();
-        let store = SqliteStore::open(&db.path()).await.unwrap();
-        let (project, _) = crate::service::auth::new_project("p", false, 1);
-        store.create_project(&project).await.unwrap();
+        let (db, store, project) = file_store().await;
         let wal = PathBuf::from(format!("{}-wal", db.path()));
         let wal_size = || std::fs::metadata(&wal).map_or(0, |m| m.len() as i64);
         let long = "x".repeat(2000);
