@@ -100,7 +100,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(Conflict::ValueUsedForAuth { value }) => {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
-            StoreError::UserMissing => ServiceError::UserIdDoesNotExist(String::new()),
+            StoreError::UserMissing(id) => ServiceError::UserIdDoesNotExist(id.to_string()),
             StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&*e)),
             StoreError::Backend(e) => ServiceError::Internal(error_chain(&*e)),
         }
@@ -390,11 +390,7 @@ impl Service {
         let mut items = self
             .store
             .list_channels(&caller.project.id, &filter)
-            .await
-            .map_err(|e| match user_id {
-                Some(id) => user_missing(e, id),
-                None => e.into(),
-            })?;
+            .await?;
         let mut next_cursor = None;
         if let Some(limit) = limit {
             if items.len() > limit as usize {
@@ -431,7 +427,7 @@ impl Service {
         self.store
             .create_channel(&caller.project.id, &channel)
             .await
-            .map_err(|e| user_missing(e, user_id))
+            .map_err(ServiceError::from)
     }
 
     /// Reads a channel.
@@ -445,8 +441,7 @@ impl Service {
         let user_id = self.resolve_user_id(caller, user_id)?;
         self.store
             .get_channel(&caller.project.id, user_id, channel_id)
-            .await
-            .map_err(|e| user_missing(e, user_id))?
+            .await?
             .ok_or(ServiceError::ContactChannelNotFound)
     }
 
@@ -479,7 +474,7 @@ impl Service {
         self.store
             .update_channel(&caller.project.id, user_id, channel_id, &changes)
             .await
-            .map_err(|e| user_missing(e, user_id))
+            .map_err(ServiceError::from)
     }
 
     /// Deletes a channel. Deleting the primary channel promotes none.
@@ -494,7 +489,7 @@ impl Service {
         self.store
             .delete_channel(&caller.project.id, user_id, channel_id)
             .await
-            .map_err(|e| user_missing(e, user_id))
+            .map_err(ServiceError::from)
     }
 
     /// Creates a user (server and admin only).
@@ -575,8 +570,7 @@ impl Service {
                 &refresh_hash,
                 now.saturating_add(refresh_ttl),
             )
-            .await
-            .map_err(|e| user_missing(e, id))?;
+            .await?;
         let access_token = self.mint_access_token(&caller.project, &user, &refresh_hash, now)?;
         Ok(SessionTokens {
             access_token,
@@ -645,14 +639,6 @@ impl Service {
 
 fn client_sets_verified() -> ServiceError {
     ServiceError::InvalidInput("is_verified: only server and admin access may set it".into())
-}
-
-/// [`StoreError::UserMissing`] as the API says it, naming the user.
-pub(super) fn user_missing(e: StoreError, user_id: Uuid) -> ServiceError {
-    match e {
-        StoreError::UserMissing => ServiceError::UserIdDoesNotExist(user_id.to_string()),
-        e => e.into(),
-    }
 }
 
 fn parse_uuid(field: &str, value: &str) -> Result<Uuid, ServiceError> {

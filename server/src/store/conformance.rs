@@ -130,7 +130,7 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .create_channel(&p, &channel(ghost, "g@x.io", false, false))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let err = store
         .update_channel(&p, u, Uuid::new_v4(), &ChannelChanges::default())
         .await
@@ -154,35 +154,35 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .create_channel(&p, &channel(ghost, "owned@x.io", true, false))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let err = store
         .update_channel(&p, ghost, ghost_owned.id, &ChannelChanges::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let err = store
         .delete_channel(&p, ghost, ghost_owned.id)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let err = store
         .get_channel(&p, ghost, ghost_owned.id)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let of_ghost = ChannelFilter {
         user_id: Some(ghost),
         ..Default::default()
     };
     let err = store.list_channels(&p, &of_ghost).await.unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing), "{err:?}");
+    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
     let other = project(store).await;
     let err = store
         .get_channel(&other, u, ghost_owned.id)
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UserMissing),
+        matches!(err, StoreError::UserMissing(_)),
         "a user of another project: {err:?}"
     );
     let of_u = ChannelFilter {

@@ -147,8 +147,8 @@ pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
 pub enum StoreError {
     #[error("no such row")]
     NotFound,
-    #[error("the user does not exist")]
-    UserMissing,
+    #[error("user {0} does not exist")]
+    UserMissing(Uuid),
     #[error("uniqueness conflict: {0:?}")]
     Conflict(Conflict),
     /// The database is down, overloaded or contended: the request may be retried.

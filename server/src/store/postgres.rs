@@ -103,10 +103,10 @@ impl From<sqlx::Error> for StoreError {
 }
 
 /// Maps PostgreSQL's constraint failures to what they mean for the API.
-fn map_err(e: sqlx::Error, value: &str) -> StoreError {
+fn map_err(e: sqlx::Error, user_id: Uuid, value: &str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_foreign_key_violation() {
-            return StoreError::UserMissing;
+            return StoreError::UserMissing(user_id);
         }
         match db.constraint() {
             Some("contact_channels_user_value") => {
@@ -212,7 +212,7 @@ async fn lock_user(
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend)?;
-    row.map(|_| ()).ok_or(StoreError::UserMissing)
+    row.map(|_| ()).ok_or(StoreError::UserMissing(user_id))
 }
 
 async fn user_holds_value(
@@ -405,8 +405,8 @@ impl Store for PgStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        if filter.user_id.is_some() && rows.is_empty() {
-            return Err(StoreError::UserMissing);
+        if let (Some(user_id), true) = (filter.user_id, rows.is_empty()) {
+            return Err(StoreError::UserMissing(user_id));
         }
         let mut channels = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -441,7 +441,7 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
-        .ok_or(StoreError::UserMissing)?;
+        .ok_or(StoreError::UserMissing(user_id))?;
         match row.try_get::<Option<i64>, _>("seq").map_err(backend)? {
             Some(_) => channel_from_row(&row).map(Some),
             None => Ok(None),
@@ -478,9 +478,11 @@ impl Store for PgStore {
             .bind(c.is_primary)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| map_err(e, &c.value))?;
+            .map_err(|e| map_err(e, c.user_id, &c.value))?;
         let channel = channel_from_row(&row)?;
-        tx.commit().await.map_err(|e| map_err(e, &c.value))?;
+        tx.commit()
+            .await
+            .map_err(|e| map_err(e, c.user_id, &c.value))?;
         Ok(channel)
     }
 
@@ -519,9 +521,9 @@ impl Store for PgStore {
             .bind(id)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| map_err(e, value))?;
+            .map_err(|e| map_err(e, user_id, value))?;
         let channel = channel_from_row(&row)?;
-        tx.commit().await.map_err(|e| map_err(e, value))?;
+        tx.commit().await.map_err(|e| map_err(e, user_id, value))?;
         Ok(channel)
     }
 
@@ -590,7 +592,7 @@ impl Store for PgStore {
         .bind(code.expires_at_millis)
         .execute(&self.pool)
         .await
-        .map_err(|e| map_err(e, &code.value))?;
+        .map_err(|e| map_err(e, code.user_id, &code.value))?;
         Ok(())
     }
 
@@ -630,7 +632,7 @@ impl Store for PgStore {
         if let Err(e) = lock_user(&mut tx, project_id, owner).await {
             return match e {
                 // The user (and with it the code) was deleted meanwhile.
-                StoreError::UserMissing => Ok(None),
+                StoreError::UserMissing(_) => Ok(None),
                 e => Err(e),
             };
         }
@@ -737,7 +739,7 @@ impl Store for PgStore {
         .bind(expires_at_millis)
         .execute(&self.pool)
         .await
-        .map_err(|e| map_err(e, ""))?;
+        .map_err(|e| map_err(e, user_id, ""))?;
         Ok(())
     }
 }

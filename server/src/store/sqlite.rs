@@ -221,11 +221,11 @@ impl From<rusqlite::Error> for StoreError {
 }
 
 /// Maps SQLite's constraint failures to what they mean for the API.
-fn map_err(e: rusqlite::Error, value: &str) -> StoreError {
+fn map_err(e: rusqlite::Error, user_id: Uuid, value: &str) -> StoreError {
     if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &e {
         if failure.code == ErrorCode::ConstraintViolation {
             if message.starts_with("FOREIGN KEY constraint failed") {
-                return StoreError::UserMissing;
+                return StoreError::UserMissing(user_id);
             }
             // SQLite names the columns of the violated index, not the index.
             if message.starts_with("UNIQUE constraint failed") && message.contains(".value") {
@@ -529,7 +529,7 @@ fn check_user(conn: &Connection, project_id: &str, user_id: Uuid) -> Result<(), 
     let exists = conn
         .prepare_cached("SELECT 1 FROM users WHERE project_id = ? AND id = ?")?
         .exists(params![project_id, user_id.to_string()])?;
-    exists.then_some(()).ok_or(StoreError::UserMissing)
+    exists.then_some(()).ok_or(StoreError::UserMissing(user_id))
 }
 
 /// Whether `user_id` already holds `value` on a channel other than `except`.
@@ -757,8 +757,8 @@ impl Store for SqliteStore {
                     channels.push(channel_from_row(row)?);
                 }
             }
-            if filter.user_id.is_some() && !any_row {
-                return Err(StoreError::UserMissing);
+            if let (Some(user_id), false) = (filter.user_id, any_row) {
+                return Err(StoreError::UserMissing(user_id));
             }
             Ok(channels)
         })
@@ -784,7 +784,7 @@ impl Store for SqliteStore {
             )?;
             let mut rows =
                 statement.query(params![project_id, user_id.to_string(), id.to_string()])?;
-            let row = rows.next()?.ok_or(StoreError::UserMissing)?;
+            let row = rows.next()?.ok_or(StoreError::UserMissing(user_id))?;
             match row.get_ref(0)? {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 _ => Ok(Some(channel_from_row(row)?)),
@@ -829,7 +829,7 @@ impl Store for SqliteStore {
                 ],
                 channel_from_row,
             )
-            .map_err(|e| map_err(e, &c.value))
+            .map_err(|e| map_err(e, c.user_id, &c.value))
         })
         .await
     }
@@ -896,7 +896,7 @@ impl Store for SqliteStore {
             values.push(&next.seq);
             conn.prepare_cached(&sql)?
                 .execute(rusqlite::params_from_iter(values))
-                .map_err(|e| map_err(e, &next.value))?;
+                .map_err(|e| map_err(e, user_id, &next.value))?;
             Ok(next)
         })
         .await
@@ -964,7 +964,7 @@ impl Store for SqliteStore {
                 code.created_at_millis,
                 code.expires_at_millis
             ])
-            .map_err(|e| map_err(e, &code.value))?;
+            .map_err(|e| map_err(e, code.user_id, &code.value))?;
             Ok(())
         })
         .await
@@ -1089,7 +1089,7 @@ impl Store for SqliteStore {
                 user_id.to_string(),
                 expires_at_millis
             ])
-            .map_err(|e| map_err(e, ""))?;
+            .map_err(|e| map_err(e, user_id, ""))?;
             Ok(())
         })
         .await
