@@ -1,0 +1,86 @@
+//! Validation keywords (bounds, lengths, pattern, uniqueness, multipleOf):
+//! each change is a tightening or a loosening, judged by direction.
+
+use serde_json::{Map, Value};
+
+use crate::generic::describe;
+use crate::rules::{Direction, Rule};
+use crate::schema::SchemaCmp;
+use crate::sink::{Loc, Sink};
+
+/// Keywords whose larger value allows more.
+const UPPER_BOUNDS: &[&str] = &["maxLength", "maximum", "maxItems", "maxProperties"];
+/// Keywords whose larger value allows less.
+const LOWER_BOUNDS: &[&str] = &["minLength", "minimum", "minItems", "minProperties"];
+/// Boolean keywords that restrict when true.
+const FLAGS: &[&str] = &["exclusiveMinimum", "exclusiveMaximum", "uniqueItems"];
+
+/// The constraint rule for a tightening (`true`) or loosening in this direction.
+pub(crate) fn rule(cmp: &SchemaCmp<'_>, tightened: bool) -> Rule {
+    match (cmp.direction(), tightened) {
+        (Direction::Request, true) => Rule::RequestConstraintTightened,
+        (Direction::Request, false) => Rule::RequestConstraintLoosened,
+        (Direction::Response, true) => Rule::ResponseConstraintTightened,
+        (Direction::Response, false) => Rule::ResponseConstraintLoosened,
+    }
+}
+
+/// The breaking one of the two constraint rules, for changes that are
+/// neither provably tighter nor looser (so they may be both).
+fn unprovable(cmp: &SchemaCmp<'_>) -> Rule {
+    rule(cmp, cmp.direction() == Direction::Request)
+}
+
+pub(crate) fn compare(
+    cmp: &SchemaCmp<'_>,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let number = |map: &Map<String, Value>, key: &str| map.get(key).and_then(Value::as_f64);
+    let mut report = |key: &str, rule: Rule| {
+        cmp.emit(
+            sink,
+            rule,
+            &loc.join(key),
+            describe(key, old.get(key), new.get(key)),
+        );
+    };
+    for (keys, larger_is_tighter) in [(UPPER_BOUNDS, false), (LOWER_BOUNDS, true)] {
+        for &key in keys {
+            let tightened = match (number(old, key), number(new, key)) {
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                (Some(a), Some(b)) if a != b => (b > a) == larger_is_tighter,
+                _ => continue,
+            };
+            report(key, rule(cmp, tightened));
+        }
+    }
+    for &key in FLAGS {
+        let flag =
+            |map: &Map<String, Value>| map.get(key).and_then(Value::as_bool).unwrap_or(false);
+        if flag(old) != flag(new) {
+            report(key, rule(cmp, flag(new)));
+        }
+    }
+    let (before, after) = (number(old, "multipleOf"), number(new, "multipleOf"));
+    if before != after {
+        // Multiples of b are all multiples of a exactly when a divides b.
+        let found = match (before, after) {
+            (None, _) => rule(cmp, true),
+            (_, None) => rule(cmp, false),
+            (Some(a), Some(b)) if b % a == 0.0 => rule(cmp, true),
+            (Some(a), Some(b)) if a % b == 0.0 => rule(cmp, false),
+            _ => unprovable(cmp),
+        };
+        report("multipleOf", found);
+    }
+    match (old.get("pattern"), new.get("pattern")) {
+        (None, Some(_)) => report("pattern", rule(cmp, true)),
+        (Some(_), None) => report("pattern", rule(cmp, false)),
+        (Some(a), Some(b)) if a != b => report("pattern", Rule::PatternChanged),
+        _ => {}
+    }
+}

@@ -1,0 +1,335 @@
+//! Operations: matching them across documents by path shape and method, and
+//! comparing what is not a parameter or response (identity, request body,
+//! security).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::generic::{compare_rest, describe};
+use crate::parameter;
+use crate::report::{Change, OperationRef};
+use crate::resolve::{object, union_keys, Doc};
+use crate::response;
+use crate::rules::{Direction, Rule};
+use crate::schema::SchemaCmp;
+use crate::security;
+use crate::sink::{Loc, Sink};
+
+/// The HTTP methods a path item may hold, in OpenAPI's order.
+pub(crate) const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// One operation of a document, with what it inherits from its path item.
+pub(crate) struct Operation<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) method: &'a str,
+    pub(crate) item: &'a Map<String, Value>,
+    pub(crate) op: &'a Map<String, Value>,
+}
+
+impl Operation<'_> {
+    fn reference(&self) -> OperationRef {
+        OperationRef {
+            method: self.method.to_uppercase(),
+            path: self.path.to_owned(),
+            operation_id: self
+                .op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
+    }
+}
+
+/// A path with its parameter names erased: `/users/{id}` and
+/// `/users/{user_id}` are the same URL.
+pub(crate) fn path_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// The parameter names of a path template, in order.
+pub(crate) fn path_parameter_names(path: &str) -> Vec<&str> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .collect()
+}
+
+/// The operations of a document, keyed by (path shape, method).
+pub(crate) fn operations(doc: &Doc) -> BTreeMap<(String, &str), Operation<'_>> {
+    let mut found = BTreeMap::new();
+    for (path, item) in object(doc.root().get("paths").unwrap_or(&Value::Null)) {
+        let item = object(doc.resolve(item).value);
+        for &method in METHODS {
+            if let Some(Value::Object(op)) = item.get(method) {
+                let key = (path_shape(path), method);
+                found.entry(key).or_insert(Operation {
+                    path,
+                    method,
+                    item,
+                    op,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// Every operation-level change.
+pub(crate) fn compare_operations(old: &Doc, new: &Doc) -> Vec<Change> {
+    let (old_ops, new_ops) = (operations(old), operations(new));
+    let keys: BTreeSet<_> = old_ops.keys().chain(new_ops.keys()).collect();
+    let mut changes = Vec::new();
+    for key in keys {
+        let (rule, op) = match (old_ops.get(key), new_ops.get(key)) {
+            (Some(o), Some(n)) => {
+                changes.extend(compare_operation(old, new, o, n));
+                continue;
+            }
+            (Some(o), None) => (Rule::OperationRemoved, o),
+            (None, Some(n)) => (Rule::OperationAdded, n),
+            (None, None) => continue,
+        };
+        let verb = if rule == Rule::OperationAdded {
+            "added"
+        } else {
+            "removed"
+        };
+        let mut sink = Sink::new(Some(op.reference()));
+        sink.emit(rule, None, &Loc::default(), format!("operation {verb}"));
+        changes.extend(sink.into_changes());
+    }
+    changes
+}
+
+fn compare_operation(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    old: &Operation<'_>,
+    new: &Operation<'_>,
+) -> Vec<Change> {
+    let mut sink = Sink::new(Some(new.reference()));
+    let root = Loc::default();
+    let (o, n) = (old.op, new.op);
+    if o.get("operationId") != n.get("operationId") {
+        let message = format!(
+            "operationId changed from {} to {}",
+            o.get("operationId").unwrap_or(&Value::Null),
+            n.get("operationId").unwrap_or(&Value::Null)
+        );
+        sink.emit(
+            Rule::OperationIdChanged,
+            None,
+            &root.join("operationId"),
+            message,
+        );
+    }
+    let deprecated = |m: &Map<String, Value>| {
+        m.get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    if deprecated(o) != deprecated(n) {
+        let (rule, verb) = if deprecated(n) {
+            (Rule::DeprecatedAdded, "deprecated")
+        } else {
+            (Rule::DeprecatedRemoved, "no longer deprecated")
+        };
+        sink.emit(
+            rule,
+            None,
+            &root.join("deprecated"),
+            format!("operation {verb}"),
+        );
+    }
+    let renames = path_renames(old.path, new.path);
+    for (before, after) in &renames {
+        let loc = root.join("parameters").join("path").join(*after);
+        sink.emit(
+            Rule::PathParameterRenamed,
+            None,
+            &loc,
+            format!("path parameter `{before}` renamed to `{after}`"),
+        );
+    }
+    parameter::compare(old_doc, new_doc, old, new, &renames, &mut sink);
+    compare_body(
+        old_doc,
+        new_doc,
+        o.get("requestBody"),
+        n.get("requestBody"),
+        &mut sink,
+    );
+    response::compare(
+        old_doc,
+        new_doc,
+        object_of(o, "responses"),
+        object_of(n, "responses"),
+        &mut sink,
+    );
+    security::compare_requirements(
+        effective_security(old_doc, o),
+        effective_security(new_doc, n),
+        &root.join("security"),
+        &mut sink,
+    );
+    let handled = [
+        "operationId",
+        "deprecated",
+        "parameters",
+        "requestBody",
+        "responses",
+        "security",
+    ];
+    compare_rest(o, n, &handled, None, &root, &mut sink);
+    sink.into_changes()
+}
+
+/// Path parameters whose name changed at the same position.
+fn path_renames<'a>(old: &'a str, new: &'a str) -> Vec<(&'a str, &'a str)> {
+    path_parameter_names(old)
+        .into_iter()
+        .zip(path_parameter_names(new))
+        .filter(|(a, b)| a != b)
+        .collect()
+}
+
+/// An operation's own `security`, else the document's.
+pub(crate) fn effective_security<'a>(
+    doc: &'a Doc,
+    op: &'a Map<String, Value>,
+) -> Option<&'a Value> {
+    op.get("security").or_else(|| doc.root().get("security"))
+}
+
+fn object_of<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
+    object(map.get(key).unwrap_or(&Value::Null))
+}
+
+fn compare_body(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    sink: &mut Sink,
+) {
+    let loc = Loc::default().join("requestBody");
+    let is_required = |body: &Map<String, Value>| {
+        body.get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    let dir = Some(Direction::Request);
+    let (o, n) = match (old, new) {
+        (None, None) => return,
+        (Some(_), None) => {
+            return sink.emit(Rule::RequestBodyRemoved, dir, &loc, "request body removed")
+        }
+        (None, Some(body)) => {
+            let rule = if is_required(object(new_doc.resolve(body).value)) {
+                Rule::RequestBodyAddedRequired
+            } else {
+                Rule::RequestBodyAddedOptional
+            };
+            return sink.emit(rule, dir, &loc, "request body added");
+        }
+        (Some(o), Some(n)) => (
+            object(old_doc.resolve(o).value),
+            object(new_doc.resolve(n).value),
+        ),
+    };
+    match (is_required(o), is_required(n)) {
+        (false, true) => sink.emit(
+            Rule::RequestBodyBecameRequired,
+            dir,
+            &loc.join("required"),
+            "request body became required",
+        ),
+        (true, false) => sink.emit(
+            Rule::RequestBodyBecameOptional,
+            dir,
+            &loc.join("required"),
+            "request body became optional",
+        ),
+        _ => {}
+    }
+    let media = MediaRules {
+        added: Rule::RequestMediaTypeAdded,
+        removed: Rule::RequestMediaTypeRemoved,
+    };
+    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
+    compare_content(
+        &mut cmp,
+        object_of(o, "content"),
+        object_of(n, "content"),
+        &media,
+        &loc,
+        sink,
+    );
+    compare_rest(o, n, &["required", "content"], dir, &loc, sink);
+}
+
+/// The rules for media types appearing and disappearing in one direction.
+pub(crate) struct MediaRules {
+    pub(crate) added: Rule,
+    pub(crate) removed: Rule,
+}
+
+/// Compares `content` maps: media types by name, then their schemas.
+pub(crate) fn compare_content(
+    cmp: &mut SchemaCmp<'_>,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    rules: &MediaRules,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let loc = loc.join("content");
+    for media_type in union_keys(old, new) {
+        let mloc = loc.join(media_type);
+        let (o, n) = match (old.get(media_type), new.get(media_type)) {
+            (Some(o), Some(n)) => (object(o), object(n)),
+            (Some(_), None) => {
+                cmp.emit(
+                    sink,
+                    rules.removed,
+                    &mloc,
+                    format!("media type {media_type} removed"),
+                );
+                continue;
+            }
+            (None, Some(_)) => {
+                cmp.emit(
+                    sink,
+                    rules.added,
+                    &mloc,
+                    format!("media type {media_type} added"),
+                );
+                continue;
+            }
+            (None, None) => continue,
+        };
+        match (o.get("schema"), n.get("schema")) {
+            (Some(a), Some(b)) => cmp.compare(a, b, &mloc.join("schema"), sink),
+            (None, None) => {}
+            // A schema appearing or vanishing is a type change from or to "anything".
+            (a, b) => cmp.emit(
+                sink,
+                Rule::TypeChanged,
+                &mloc.join("schema"),
+                describe("schema", a, b),
+            ),
+        }
+        compare_rest(o, n, &["schema"], Some(cmp.direction()), &mloc, sink);
+    }
+}

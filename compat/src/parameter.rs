@@ -1,0 +1,170 @@
+//! Parameters (path, query, header, cookie): presence, required-ness,
+//! serialization and schema, always in the request direction.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::generic::{compare_rest, describe};
+use crate::operation::Operation;
+use crate::resolve::{object, Doc};
+use crate::rules::{Direction, Rule};
+use crate::schema::SchemaCmp;
+use crate::sink::{Loc, Sink};
+
+/// Keys that decide how a value is written into the URL or header.
+const SERIALIZATION: &[&str] = &["style", "explode", "allowReserved", "allowEmptyValue"];
+
+type Key = (String, String);
+
+pub(crate) fn compare(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    old: &Operation<'_>,
+    new: &Operation<'_>,
+    renames: &[(&str, &str)],
+    sink: &mut Sink,
+) {
+    let old_params = parameters(old_doc, old, renames);
+    let new_params = parameters(new_doc, new, &[]);
+    let keys: BTreeSet<&Key> = old_params.keys().chain(new_params.keys()).collect();
+    let dir = Some(Direction::Request);
+    for key in keys {
+        let (location, name) = key;
+        let loc = Loc::default()
+            .join("parameters")
+            .join(location.as_str())
+            .join(name.as_str());
+        match (old_params.get(key), new_params.get(key)) {
+            (Some(o), Some(n)) => compare_parameter(old_doc, new_doc, o, n, &loc, sink),
+            (Some(_), None) => sink.emit(
+                Rule::RequestParameterRemoved,
+                dir,
+                &loc,
+                format!("{location} parameter `{name}` removed"),
+            ),
+            (None, Some(n)) => {
+                let (rule, kind) = if is_required(n) {
+                    (Rule::RequestParameterAddedRequired, "required")
+                } else {
+                    (Rule::RequestParameterAddedOptional, "optional")
+                };
+                sink.emit(
+                    rule,
+                    dir,
+                    &loc,
+                    format!("{kind} {location} parameter `{name}` added"),
+                );
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// The parameters an operation takes, path-item ones overridden by its own,
+/// keyed by (in, name); old path parameter names are mapped to their new names.
+fn parameters<'a>(
+    doc: &'a Doc,
+    op: &Operation<'a>,
+    renames: &[(&str, &str)],
+) -> BTreeMap<Key, &'a Map<String, Value>> {
+    let listed = [op.item.get("parameters"), op.op.get("parameters")];
+    let mut found = BTreeMap::new();
+    for parameter in listed
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+    {
+        let parameter = object(doc.resolve(parameter).value);
+        let text = |key: &str| {
+            parameter
+                .get(key)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        let (location, mut name) = (text("in"), text("name"));
+        if location == "path" {
+            if let Some((_, after)) = renames.iter().find(|(before, _)| *before == name) {
+                name = after;
+            }
+        }
+        found.insert((location.to_owned(), name.to_owned()), parameter);
+    }
+    found
+}
+
+fn is_required(parameter: &Map<String, Value>) -> bool {
+    parameter
+        .get("required")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+fn compare_parameter(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    o: &Map<String, Value>,
+    n: &Map<String, Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let dir = Some(Direction::Request);
+    match (is_required(o), is_required(n)) {
+        (false, true) => sink.emit(
+            Rule::RequestParameterBecameRequired,
+            dir,
+            &loc.join("required"),
+            "parameter became required",
+        ),
+        (true, false) => sink.emit(
+            Rule::RequestParameterBecameOptional,
+            dir,
+            &loc.join("required"),
+            "parameter became optional",
+        ),
+        _ => {}
+    }
+    let deprecated = |m: &Map<String, Value>| {
+        m.get("deprecated")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    if deprecated(o) != deprecated(n) {
+        let rule = if deprecated(n) {
+            Rule::DeprecatedAdded
+        } else {
+            Rule::DeprecatedRemoved
+        };
+        sink.emit(
+            rule,
+            dir,
+            &loc.join("deprecated"),
+            describe("deprecated", o.get("deprecated"), n.get("deprecated")),
+        );
+    }
+    for &key in SERIALIZATION {
+        if o.get(key) != n.get(key) {
+            sink.emit(
+                Rule::RequestParameterStyleChanged,
+                dir,
+                &loc.join(key),
+                describe(key, o.get(key), n.get(key)),
+            );
+        }
+    }
+    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
+    match (o.get("schema"), n.get("schema")) {
+        (Some(a), Some(b)) => cmp.compare(a, b, &loc.join("schema"), sink),
+        (None, None) => {}
+        (a, b) => sink.emit(
+            Rule::TypeChanged,
+            dir,
+            &loc.join("schema"),
+            describe("schema", a, b),
+        ),
+    }
+    let mut handled = vec!["name", "in", "required", "deprecated", "schema"];
+    handled.extend_from_slice(SERIALIZATION);
+    compare_rest(o, n, &handled, dir, loc, sink);
+}

@@ -1,0 +1,182 @@
+//! The documents as JSON, with local `$ref` resolution and reachability.
+//!
+//! Comparing the serialized form rather than `openapiv3`'s typed model lets
+//! every comparison see every key, so nothing the typed model folds away (or
+//! a key no rule knows) can be silently skipped.
+
+use std::collections::BTreeSet;
+
+use openapiv3::OpenAPI;
+use serde_json::{Map, Value};
+
+/// Follows at most this many `$ref`s in a row; a longer chain is a loop of
+/// pure references, which has no meaning to resolve.
+const MAX_REF_HOPS: usize = 32;
+
+/// One document, serialized.
+pub(crate) struct Doc {
+    root: Value,
+}
+
+/// A value after following `$ref`s.
+pub(crate) struct Resolved<'a> {
+    /// The target, or the last `$ref` object when it could not be resolved.
+    pub(crate) value: &'a Value,
+    /// The last `$ref` followed (e.g. `#/components/schemas/User`).
+    pub(crate) reference: Option<&'a str>,
+}
+
+impl Doc {
+    pub(crate) fn new(api: &OpenAPI) -> Self {
+        let root =
+            serde_json::to_value(api).expect("an OpenAPI document always serializes to JSON");
+        Doc { root }
+    }
+
+    pub(crate) fn root(&self) -> &Value {
+        &self.root
+    }
+
+    /// The target of a local reference (`#/components/...`).
+    pub(crate) fn target(&self, reference: &str) -> Option<&Value> {
+        reference
+            .strip_prefix('#')
+            .and_then(|ptr| self.root.pointer(ptr))
+    }
+
+    pub(crate) fn resolve<'a>(&'a self, mut value: &'a Value) -> Resolved<'a> {
+        let mut reference = None;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(r) = ref_of(value) else { break };
+            match self.target(r) {
+                Some(target) => {
+                    reference = Some(r);
+                    value = target;
+                }
+                None => break,
+            }
+        }
+        Resolved { value, reference }
+    }
+
+    /// Every `$ref` reachable from the operations, transitively.
+    pub(crate) fn reachable_refs(&self) -> BTreeSet<String> {
+        let mut seen = BTreeSet::new();
+        let mut pending: Vec<&Value> = self.root.get("paths").into_iter().collect();
+        while let Some(value) = pending.pop() {
+            let mut refs = Vec::new();
+            collect_refs(value, &mut refs);
+            for r in refs {
+                if seen.insert(r.to_owned()) {
+                    pending.extend(self.target(r));
+                }
+            }
+        }
+        seen
+    }
+}
+
+fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(r)) = map.get("$ref") {
+                out.push(r);
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The `$ref` of a reference object.
+pub(crate) fn ref_of(value: &Value) -> Option<&str> {
+    value.get("$ref").and_then(Value::as_str)
+}
+
+/// The last segment of a reference: `#/components/schemas/User` → `User`.
+pub(crate) fn ref_name(reference: &str) -> &str {
+    reference.rsplit('/').next().unwrap_or(reference)
+}
+
+/// Keys that only document: changing them never changes the wire.
+pub(crate) fn is_doc_key(key: &str) -> bool {
+    matches!(
+        key,
+        "description"
+            | "summary"
+            | "title"
+            | "example"
+            | "examples"
+            | "externalDocs"
+            | "tags"
+            | "servers"
+            | "contact"
+            | "license"
+            | "termsOfService"
+    )
+}
+
+/// The value with documentation removed, for "same structure" checks.
+/// Property names are data, so a property called `description` stays.
+pub(crate) fn strip_docs(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(key, _)| !is_doc_key(key))
+                .map(|(key, v)| {
+                    let v = if key == "properties" {
+                        match v {
+                            Value::Object(props) => Value::Object(
+                                props
+                                    .iter()
+                                    .map(|(name, s)| (name.clone(), strip_docs(s)))
+                                    .collect(),
+                            ),
+                            other => other.clone(),
+                        }
+                    } else {
+                        strip_docs(v)
+                    };
+                    (key.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_docs).collect()),
+        other => other.clone(),
+    }
+}
+
+/// An empty object, for absent maps.
+pub(crate) fn empty_object() -> &'static Map<String, Value> {
+    static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(Map::new)
+}
+
+/// The object behind a value, or an empty one.
+pub(crate) fn object(value: &Value) -> &Map<String, Value> {
+    match value.as_object() {
+        Some(map) => map,
+        None => empty_object(),
+    }
+}
+
+/// A short rendering of a value for messages.
+pub(crate) fn brief(value: &Value) -> String {
+    const MAX: usize = 60;
+    let text = value.to_string();
+    if text.chars().count() <= MAX {
+        text
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+/// The keys of two objects, each once, sorted.
+pub(crate) fn union_keys<'a>(
+    old: &'a Map<String, Value>,
+    new: &'a Map<String, Value>,
+) -> BTreeSet<&'a str> {
+    old.keys().chain(new.keys()).map(String::as_str).collect()
+}

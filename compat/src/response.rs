@@ -1,0 +1,154 @@
+//! Responses: status codes, headers and bodies, in the response direction.
+
+use serde_json::{Map, Value};
+
+use crate::generic::{compare_rest, describe};
+use crate::operation::{compare_content, MediaRules};
+use crate::resolve::{object, union_keys, Doc};
+use crate::rules::{Direction, Rule};
+use crate::schema::SchemaCmp;
+use crate::sink::{Loc, Sink};
+
+pub(crate) fn compare(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    sink: &mut Sink,
+) {
+    let dir = Some(Direction::Response);
+    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Response);
+    for status in union_keys(old, new) {
+        let loc = Loc::default().join("responses").join(status);
+        // `2XX` and `200` alike: a success the client decodes into its type.
+        let success = status.starts_with('2');
+        let (o, n) = match (old.get(status), new.get(status)) {
+            (Some(o), Some(n)) => (
+                object(old_doc.resolve(o).value),
+                object(new_doc.resolve(n).value),
+            ),
+            (Some(_), None) => {
+                let rule = if success {
+                    Rule::ResponseSuccessStatusRemoved
+                } else {
+                    Rule::ResponseErrorStatusRemoved
+                };
+                sink.emit(rule, dir, &loc, format!("response {status} removed"));
+                continue;
+            }
+            (None, Some(_)) => {
+                let rule = if success {
+                    Rule::ResponseSuccessStatusAdded
+                } else {
+                    Rule::ResponseErrorStatusAdded
+                };
+                sink.emit(rule, dir, &loc, format!("response {status} added"));
+                continue;
+            }
+            (None, None) => continue,
+        };
+        compare_headers(
+            &mut cmp,
+            object_at(o, "headers"),
+            object_at(n, "headers"),
+            &loc,
+            sink,
+        );
+        let media = MediaRules {
+            added: Rule::ResponseMediaTypeAdded,
+            removed: Rule::ResponseMediaTypeRemoved,
+        };
+        compare_content(
+            &mut cmp,
+            object_at(o, "content"),
+            object_at(n, "content"),
+            &media,
+            &loc,
+            sink,
+        );
+        compare_rest(o, n, &["headers", "content"], dir, &loc, sink);
+    }
+}
+
+fn object_at<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
+    object(map.get(key).unwrap_or(&Value::Null))
+}
+
+fn compare_headers(
+    cmp: &mut SchemaCmp<'_>,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let required = |header: &Map<String, Value>| {
+        header
+            .get("required")
+            .and_then(Value::as_bool)
+            .unwrap_or(false)
+    };
+    for name in union_keys(old, new) {
+        let hloc = loc.join("headers").join(name);
+        let (o, n) = match (old.get(name), new.get(name)) {
+            (Some(o), Some(n)) => {
+                let (old_doc, new_doc) = cmp.docs();
+                (
+                    object(old_doc.resolve(o).value),
+                    object(new_doc.resolve(n).value),
+                )
+            }
+            (Some(o), None) => {
+                let rule = if required(object(cmp.docs().0.resolve(o).value)) {
+                    Rule::ResponseRequiredHeaderRemoved
+                } else {
+                    Rule::ResponseOptionalHeaderRemoved
+                };
+                cmp.emit(sink, rule, &hloc, format!("header {name} removed"));
+                continue;
+            }
+            (None, Some(_)) => {
+                cmp.emit(
+                    sink,
+                    Rule::ResponseHeaderAdded,
+                    &hloc,
+                    format!("header {name} added"),
+                );
+                continue;
+            }
+            (None, None) => continue,
+        };
+        match (required(o), required(n)) {
+            (true, false) => cmp.emit(
+                sink,
+                Rule::ResponseHeaderBecameOptional,
+                &hloc.join("required"),
+                format!("header {name} became optional"),
+            ),
+            (false, true) => cmp.emit(
+                sink,
+                Rule::ResponseHeaderBecameRequired,
+                &hloc.join("required"),
+                format!("header {name} became required"),
+            ),
+            _ => {}
+        }
+        match (o.get("schema"), n.get("schema")) {
+            (Some(a), Some(b)) => cmp.compare(a, b, &hloc.join("schema"), sink),
+            (None, None) => {}
+            (a, b) => cmp.emit(
+                sink,
+                Rule::TypeChanged,
+                &hloc.join("schema"),
+                describe("schema", a, b),
+            ),
+        }
+        compare_rest(
+            o,
+            n,
+            &["required", "schema"],
+            Some(Direction::Response),
+            &hloc,
+            sink,
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! Security: the requirements an operation makes (alternatives of schemes)
+//! and the scheme definitions themselves.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Map, Value};
+
+use crate::generic::{compare_rest, describe};
+use crate::resolve::{object, union_keys};
+use crate::rules::Rule;
+use crate::sink::{Loc, Sink};
+
+/// Keys that decide what a client must send: changing one refuses clients.
+const WIRE_KEYS: &[&str] = &[
+    "type",
+    "in",
+    "name",
+    "scheme",
+    "bearerFormat",
+    "flows",
+    "openIdConnectUrl",
+];
+
+/// One way to authenticate: every listed scheme, with its scopes.
+type Alternative = BTreeMap<String, BTreeSet<String>>;
+
+fn alternatives(requirement: Option<&Value>) -> Vec<Alternative> {
+    let parsed: Vec<Alternative> = requirement
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|alternative| {
+            object(alternative)
+                .iter()
+                .map(|(scheme, scopes)| {
+                    let scopes = scopes.as_array().into_iter().flatten();
+                    (
+                        scheme.clone(),
+                        scopes
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+        .collect();
+    // No requirement at all means anyone may call: the empty alternative.
+    if parsed.is_empty() {
+        vec![Alternative::new()]
+    } else {
+        parsed
+    }
+}
+
+/// Whether satisfying `big` always satisfies `small`.
+fn covers(big: &Alternative, small: &Alternative) -> bool {
+    small
+        .iter()
+        .all(|(scheme, scopes)| big.get(scheme).is_some_and(|have| have.is_superset(scopes)))
+}
+
+fn show(alternative: &Alternative) -> String {
+    if alternative.is_empty() {
+        return "{anonymous}".to_owned();
+    }
+    let parts: Vec<String> = alternative
+        .iter()
+        .map(|(scheme, scopes)| match scopes.len() {
+            0 => scheme.clone(),
+            _ => format!(
+                "{scheme}[{}]",
+                scopes.iter().cloned().collect::<Vec<_>>().join(" ")
+            ),
+        })
+        .collect();
+    format!("{{{}}}", parts.join(", "))
+}
+
+/// Compares two effective requirements. An old alternative that a new one
+/// extends was tightened; one that a new one shrinks was loosened; others
+/// were removed, and unmatched new ones added.
+pub(crate) fn compare_requirements(
+    old: Option<&Value>,
+    new: Option<&Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let (before, after) = (alternatives(old), alternatives(new));
+    let gone: Vec<&Alternative> = before.iter().filter(|a| !after.contains(a)).collect();
+    let fresh: Vec<&Alternative> = after.iter().filter(|a| !before.contains(a)).collect();
+    // Several old alternatives may narrow or widen into the same new one.
+    let mut matched = vec![false; fresh.len()];
+    for old_alt in gone {
+        let extended = fresh.iter().position(|new_alt| covers(new_alt, old_alt));
+        let shrunk = || fresh.iter().position(|new_alt| covers(old_alt, new_alt));
+        let (rule, message) = match (extended, extended.or_else(shrunk)) {
+            (Some(i), _) => {
+                matched[i] = true;
+                let message = format!("{} now needs {}", show(old_alt), show(fresh[i]));
+                (Rule::SecurityRequirementTightened, message)
+            }
+            (None, Some(i)) => {
+                matched[i] = true;
+                let message = format!("{} now needs only {}", show(old_alt), show(fresh[i]));
+                (Rule::SecurityRequirementLoosened, message)
+            }
+            (None, None) => {
+                let message = format!("security alternative {} removed", show(old_alt));
+                (Rule::SecurityAlternativeRemoved, message)
+            }
+        };
+        sink.emit(rule, None, loc, message);
+    }
+    for (new_alt, _) in fresh.iter().zip(matched).filter(|(_, matched)| !matched) {
+        let message = format!("security alternative {} added", show(new_alt));
+        sink.emit(Rule::SecurityAlternativeAdded, None, loc, message);
+    }
+}
+
+/// Compares `components/securitySchemes`.
+pub(crate) fn compare_schemes(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    for name in union_keys(old, new) {
+        let sloc = loc.join(name);
+        let (o, n) = match (old.get(name), new.get(name)) {
+            (Some(o), Some(n)) => (object(o), object(n)),
+            (Some(_), None) => {
+                sink.emit(
+                    Rule::SecuritySchemeRemoved,
+                    None,
+                    &sloc,
+                    format!("security scheme `{name}` removed"),
+                );
+                continue;
+            }
+            (None, Some(_)) => {
+                sink.emit(
+                    Rule::SecuritySchemeAdded,
+                    None,
+                    &sloc,
+                    format!("security scheme `{name}` added"),
+                );
+                continue;
+            }
+            (None, None) => continue,
+        };
+        for &key in WIRE_KEYS {
+            if o.get(key) != n.get(key) {
+                let message = format!(
+                    "security scheme `{name}`: {}",
+                    describe(key, o.get(key), n.get(key))
+                );
+                sink.emit(Rule::SecuritySchemeChanged, None, &sloc.join(key), message);
+            }
+        }
+        compare_rest(o, n, WIRE_KEYS, None, &sloc, sink);
+    }
+}
