@@ -95,6 +95,11 @@ error_codes! {
     VerificationCodeOutdated = ("VERIFICATION_CODE_OUTDATED", CONFLICT, false),
     /// Our code: the mail server refused or could not be reached.
     EmailDeliveryFailed = ("EMAIL_DELIVERY_FAILED", BAD_GATEWAY, false),
+    /// Our code: no operation has this path (Stack Auth answers plain text).
+    NotFound = ("NOT_FOUND", NOT_FOUND, false),
+    /// Our code: the path has no operation for this method; `Allow` and `details.allowed`
+    /// name those it has.
+    MethodNotAllowed = ("METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, false),
     /// Something failed inside the server; no input is meant to produce it.
     InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
 }
@@ -155,6 +160,25 @@ impl ApiError {
         )
     }
 
+    /// No operation of the path has `method`; `allowed` are the methods it has.
+    pub fn method_not_allowed(method: &str, allowed: Vec<String>) -> Self {
+        Self::with_details(
+            ErrorCode::MethodNotAllowed,
+            format!("{method} is not allowed here; use {}", allowed.join(", ")),
+            serde_json::json!({ "allowed": allowed }),
+        )
+    }
+
+    /// The `Allow` header of a 405: the methods in `details.allowed`.
+    pub fn allow(&self) -> Option<String> {
+        if self.code != ErrorCode::MethodNotAllowed {
+            return None;
+        }
+        let allowed = self.details.as_ref()?.get("allowed")?.as_array()?;
+        let methods: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+        Some(methods.join(", "))
+    }
+
     /// The wire body.
     pub fn body(&self) -> crate::types::Error {
         crate::types::Error {
@@ -170,6 +194,9 @@ impl ApiError {
         let mut builder = Response::builder()
             .status(self.code.status())
             .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        if let Some(allow) = self.allow().and_then(|a| HeaderValue::try_from(a).ok()) {
+            builder = builder.header(header::ALLOW, allow);
+        }
         if self.code.is_known_to_sdk() {
             let code = HeaderValue::from_static(self.code.as_str());
             builder = builder

@@ -9,15 +9,85 @@ use schemars::schema::{InstanceType, Schema, SchemaObject};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A string schema carrying an OpenAPI `example`, which dropshot copies from the `example`
-/// extension (schemars' own `examples` keyword is dropped).
-fn string_with_example(example: &str) -> Schema {
-    let mut schema = SchemaObject {
-        instance_type: Some(InstanceType::String.into()),
-        ..Default::default()
-    };
-    schema.extensions.insert("example".into(), example.into());
-    schema.into()
+/// Input rules the server enforces: the spec states them as patterns and limits, so clients and
+/// contract tests know every string the server accepts.
+pub mod rules {
+    /// A UUID in its hyphenated form, either case: the only form the server accepts for an id.
+    pub const UUID_PATTERN: &str =
+        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+    /// A user id, or `me` for the user of the access token.
+    pub const USER_ID_OR_ME_PATTERN: &str =
+        "^(me|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$";
+    /// A verification code: 45 characters of Crockford's base32 alphabet, either case.
+    pub const CODE_PATTERN: &str = "^[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{45}$";
+    /// An http(s) URL with a host name or an IPv4 address, an optional port, and printable
+    /// ASCII after it: every string it matches is a URL the server can parse.
+    pub const CALLBACK_URL_PATTERN: &str = "^[hH][tT][tT][pP][sS]?://\
+        (([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*\
+        |((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\
+        (:[0-9]{1,4})?([/?#][!-~]*)?$";
+    /// A list cursor: 16 lowercase hex digits, as `next_cursor` gives them.
+    pub const CURSOR_PATTERN: &str = "^[0-9a-f]{16}$";
+    /// Longest email address (RFC 5321's path limit).
+    pub const MAX_EMAIL_LENGTH: u32 = 254;
+    /// Longest a session may last: one year, in milliseconds (also the default).
+    pub const MAX_SESSION_MILLIS: u64 = 365 * 24 * 60 * 60 * 1000;
+}
+
+/// Declares schema-only types for the API's constrained strings: each becomes a named schema
+/// (so generated clients get one type per kind of string, not one per field) with its pattern,
+/// limits and an OpenAPI `example` (dropshot copies the `example` extension; schemars' own
+/// `examples` keyword is dropped). The wire types keep `String` fields that point at them.
+macro_rules! string_schemas {
+    ($( $(#[doc = $doc:literal])+ $name:ident {
+        example: $example:expr, pattern: $pattern:expr, format: $format:expr, max_length: $max:expr $(,)?
+    } )*) => {$(
+        $(#[doc = $doc])+
+        pub enum $name {}
+
+        impl $name {
+            /// The example the spec gives.
+            pub const EXAMPLE: &str = $example;
+        }
+
+        impl JsonSchema for $name {
+            fn schema_name() -> String {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                let mut schema = SchemaObject {
+                    instance_type: Some(InstanceType::String.into()),
+                    format: $format.map(str::to_owned),
+                    ..Default::default()
+                };
+                schema.metadata().description = Some(concat!($($doc, "\n"),+).trim().replace("\n ", "\n"));
+                schema.string().pattern = $pattern.map(str::to_owned);
+                schema.string().max_length = $max;
+                schema.extensions.insert("example".into(), $example.into());
+                schema.into()
+            }
+        }
+    )*};
+}
+
+string_schemas! {
+    /// A user's id: a UUID, hyphenated.
+    UserId { example: "3241a285-8329-4d69-8f3d-316e08cf140c", pattern: Some(rules::UUID_PATTERN), format: None::<&str>, max_length: None }
+    /// A user's id, or `me` for the user signed in with the access token.
+    UserIdOrMe { example: "me", pattern: Some(rules::USER_ID_OR_ME_PATTERN), format: None::<&str>, max_length: None }
+    /// A contact channel's id: a UUID, hyphenated.
+    ContactChannelId { example: "b3d396b8-c574-4c80-97b3-50031675ceb2", pattern: Some(rules::UUID_PATTERN), format: None::<&str>, max_length: None }
+    /// An email address: a plain address (no quoted local part, no address literal), at most
+    /// 254 characters. Stored and compared in lower case.
+    EmailAddress { example: "johndoe@example.com", pattern: None::<&str>, format: Some("email"), max_length: Some(rules::MAX_EMAIL_LENGTH) }
+    /// A verification code from an emailed link: 45 characters of Crockford's base32 alphabet
+    /// (the link has them in lower case; either case is accepted).
+    VerificationCodeText { example: "m9s346q3d25vt4f5v37e3s3e28jt97kb6cq643dzvmxxq", pattern: Some(rules::CODE_PATTERN), format: None::<&str>, max_length: None }
+    /// An http(s) URL with a host name or an IPv4 address.
+    CallbackUrl { example: "http://localhost:3000/handler/email-verification", pattern: Some(rules::CALLBACK_URL_PATTERN), format: None::<&str>, max_length: None }
+    /// Where a page of a list starts: the `next_cursor` of the page before.
+    Cursor { example: "000000000000002a", pattern: Some(rules::CURSOR_PATTERN), format: None::<&str>, max_length: None }
 }
 
 fn bool_with_example(example: bool) -> Schema {
@@ -29,35 +99,55 @@ fn bool_with_example(example: bool) -> Schema {
     schema.into()
 }
 
-/// Example values from the seed page, one function per example (schemars takes a path).
-mod example {
+/// A reference to `T`'s named schema, with `example` beside it (a `$ref` cannot carry
+/// siblings in OpenAPI 3.0, so it is wrapped in `allOf`).
+fn named_with_example<T: JsonSchema>(
+    gen: &mut SchemaGenerator,
+    example: serde_json::Value,
+) -> Schema {
+    let reference = gen.subschema_for::<T>();
+    let mut wrapped = SchemaObject::default();
+    wrapped.subschemas().all_of = Some(vec![reference]);
+    wrapped.extensions.insert("example".into(), example);
+    wrapped.into()
+}
+
+/// Schemas of the fields that carry rules or examples, one function per field shape (schemars
+/// takes a path). Examples are those of the seed page.
+mod field {
     use super::*;
 
-    pub const USER_ID: &str = "3241a285-8329-4d69-8f3d-316e08cf140c";
-    pub const CONTACT_CHANNEL_ID: &str = "b3d396b8-c574-4c80-97b3-50031675ceb2";
-    pub const VALUE: &str = "johndoe@example.com";
-
-    pub fn user_id(_: &mut SchemaGenerator) -> Schema {
-        string_with_example(USER_ID)
+    pub fn user_id(gen: &mut SchemaGenerator) -> Schema {
+        named_with_example::<UserId>(gen, UserId::EXAMPLE.into())
     }
-    pub fn user_id_or_me(_: &mut SchemaGenerator) -> Schema {
-        string_with_example("me")
+    pub fn user_id_or_me(gen: &mut SchemaGenerator) -> Schema {
+        named_with_example::<UserIdOrMe>(gen, UserIdOrMe::EXAMPLE.into())
     }
-    pub fn contact_channel_id(_: &mut SchemaGenerator) -> Schema {
-        string_with_example(CONTACT_CHANNEL_ID)
+    /// A user id or `me` in a body, where the seed page's example is an id.
+    pub fn owner(gen: &mut SchemaGenerator) -> Schema {
+        named_with_example::<UserIdOrMe>(gen, UserId::EXAMPLE.into())
     }
-    pub fn value(_: &mut SchemaGenerator) -> Schema {
-        string_with_example(VALUE)
+    pub fn contact_channel_id(gen: &mut SchemaGenerator) -> Schema {
+        named_with_example::<ContactChannelId>(gen, ContactChannelId::EXAMPLE.into())
+    }
+    pub fn value(gen: &mut SchemaGenerator) -> Schema {
+        named_with_example::<EmailAddress>(gen, EmailAddress::EXAMPLE.into())
+    }
+    pub fn code(gen: &mut SchemaGenerator) -> Schema {
+        gen.subschema_for::<VerificationCodeText>()
+    }
+    pub fn callback_url(gen: &mut SchemaGenerator) -> Schema {
+        gen.subschema_for::<CallbackUrl>()
+    }
+    pub fn cursor(gen: &mut SchemaGenerator) -> Schema {
+        gen.subschema_for::<Cursor>()
     }
     pub fn contact_channel_type(gen: &mut SchemaGenerator) -> Schema {
-        let mut schema = gen
-            .subschema_for::<super::ContactChannelType>()
-            .into_object();
-        // A `$ref` cannot carry siblings in OpenAPI 3.0, so wrap it.
-        let mut wrapped = SchemaObject::default();
-        wrapped.subschemas().all_of = Some(vec![std::mem::take(&mut schema).into()]);
-        wrapped.extensions.insert("example".into(), "email".into());
-        wrapped.into()
+        named_with_example::<super::ContactChannelType>(gen, "email".into())
+    }
+    /// Absent rather than null: a plain reference.
+    pub fn pagination(gen: &mut SchemaGenerator) -> Schema {
+        gen.subschema_for::<super::Pagination>()
     }
     pub fn yes(_: &mut SchemaGenerator) -> Schema {
         bool_with_example(true)
@@ -75,29 +165,29 @@ pub enum ContactChannelType {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct ContactChannel {
     /// The unique identifier of the user
-    #[schemars(schema_with = "example::user_id")]
+    #[schemars(schema_with = "field::user_id")]
     pub user_id: String,
     /// The unique identifier of the contact channel
-    #[schemars(schema_with = "example::contact_channel_id")]
+    #[schemars(schema_with = "field::contact_channel_id")]
     pub id: String,
     /// The value of the contact channel. For email, this should be a valid email address.
-    #[schemars(schema_with = "example::value")]
+    #[schemars(schema_with = "field::value")]
     pub value: String,
     /// The type of the contact channel. Currently only "email" is supported.
-    #[schemars(schema_with = "example::contact_channel_type")]
+    #[schemars(schema_with = "field::contact_channel_type")]
     #[serde(rename = "type")]
     pub type_: ContactChannelType,
     /// Whether the contact channel is used for authentication. If this is set to true, the user
     /// will be able to sign in with the contact channel with password or OTP.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     pub used_for_auth: bool,
     /// Whether the contact channel has been verified. If this is set to true, the contact channel
     /// has been verified to belong to the user.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     pub is_verified: bool,
     /// Whether the contact channel is the primary contact channel. If this is set to true, it
     /// will be used for authentication and notifications by default.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     pub is_primary: bool,
 }
 
@@ -106,27 +196,27 @@ pub struct ContactChannel {
 #[serde(deny_unknown_fields)]
 pub struct ContactChannelCreate {
     /// The ID of the user, or the special value `me` for the currently authenticated user
-    #[schemars(schema_with = "example::user_id")]
+    #[schemars(schema_with = "field::owner")]
     pub user_id: String,
     /// The value of the contact channel. For email, this should be a valid email address.
-    #[schemars(schema_with = "example::value")]
+    #[schemars(schema_with = "field::value")]
     pub value: String,
     /// The type of the contact channel. Currently only "email" is supported.
-    #[schemars(schema_with = "example::contact_channel_type")]
+    #[schemars(schema_with = "field::contact_channel_type")]
     #[serde(rename = "type")]
     pub type_: ContactChannelType,
     /// Whether the contact channel is used for authentication. If this is set to true, the user
     /// will be able to sign in with the contact channel with password or OTP.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     pub used_for_auth: bool,
     /// Whether the contact channel is the primary contact channel. If this is set to true, it
     /// will be used for authentication and notifications by default. Defaults to false.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Whether the contact channel has been verified. Only server and admin callers may set it;
     /// defaults to false.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
 }
@@ -136,26 +226,26 @@ pub struct ContactChannelCreate {
 #[serde(deny_unknown_fields)]
 pub struct ContactChannelUpdate {
     /// The value of the contact channel. For email, this should be a valid email address.
-    #[schemars(schema_with = "example::value")]
+    #[schemars(schema_with = "field::value")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
     /// The type of the contact channel. Currently only "email" is supported.
-    #[schemars(schema_with = "example::contact_channel_type")]
+    #[schemars(schema_with = "field::contact_channel_type")]
     #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
     pub type_: Option<ContactChannelType>,
     /// Whether the contact channel is used for authentication. If this is set to true, the user
     /// will be able to sign in with the contact channel with password or OTP.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub used_for_auth: Option<bool>,
     /// Whether the contact channel is the primary contact channel. If this is set to true, it
     /// will be used for authentication and notifications by default.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_primary: Option<bool>,
     /// Whether the contact channel has been verified. Only server and admin callers may set it.
     /// An update that changes `value` without it resets verification to false.
-    #[schemars(schema_with = "example::yes")]
+    #[schemars(schema_with = "field::yes")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_verified: Option<bool>,
 }
@@ -164,10 +254,10 @@ pub struct ContactChannelUpdate {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 pub struct ContactChannelPath {
     /// the user that the contact channel belongs to
-    #[schemars(schema_with = "example::user_id_or_me")]
+    #[schemars(schema_with = "field::user_id_or_me")]
     pub user_id: String,
     /// the target contact channel
-    #[schemars(schema_with = "example::contact_channel_id")]
+    #[schemars(schema_with = "field::contact_channel_id")]
     pub contact_channel_id: String,
 }
 
@@ -176,9 +266,11 @@ pub struct ContactChannelPath {
 #[serde(deny_unknown_fields)]
 pub struct ContactChannelListQuery {
     /// Only the channels of this user (`me` for the token's user). Required for client access.
+    #[schemars(schema_with = "field::user_id_or_me")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// Only the channel with this id.
+    #[schemars(schema_with = "field::contact_channel_id")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_channel_id: Option<String>,
     /// Page size, 1 to 1000 (default 100). Giving it paginates a per-user list too.
@@ -186,6 +278,7 @@ pub struct ContactChannelListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
+    #[schemars(schema_with = "field::cursor")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
 }
@@ -204,7 +297,8 @@ pub struct ContactChannelList {
     pub items: Vec<ContactChannel>,
     /// Whether the list is paginated (a project-wide list, or any list with `limit`).
     pub is_paginated: bool,
-    /// Present when `is_paginated` is true.
+    /// Present when `is_paginated` is true (never null).
+    #[schemars(schema_with = "field::pagination")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<Pagination>,
 }
@@ -220,7 +314,7 @@ pub struct Success {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct User {
     /// The unique identifier of the user
-    #[schemars(schema_with = "example::user_id")]
+    #[schemars(schema_with = "field::user_id")]
     pub id: String,
     /// The user's display name.
     pub display_name: Option<String>,
@@ -245,7 +339,7 @@ pub struct UserCreate {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 pub struct UserPath {
     /// The ID of the user, or the special value `me` for the currently authenticated user
-    #[schemars(schema_with = "example::user_id_or_me")]
+    #[schemars(schema_with = "field::user_id_or_me")]
     pub user_id: String,
 }
 
@@ -254,10 +348,10 @@ pub struct UserPath {
 #[serde(deny_unknown_fields)]
 pub struct SessionCreate {
     /// The user to sign in.
-    #[schemars(schema_with = "example::user_id")]
+    #[schemars(schema_with = "field::user_id")]
     pub user_id: String,
-    /// How long the refresh token lives, in milliseconds (default one year).
-    #[schemars(range(min = 1))]
+    /// How long the refresh token lives, in milliseconds: at most one year, the default.
+    #[schemars(range(min = 1, max = 31_536_000_000u64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_millis: Option<u64>,
 }
@@ -296,6 +390,7 @@ pub struct Error {
 pub struct VerificationCodeSend {
     /// Where the emailed link points; `code=<code>` is appended to its query. Must be on one of
     /// the project's trusted domains (or localhost, when the project allows it).
+    #[schemars(schema_with = "field::callback_url")]
     pub callback_url: String,
 }
 
@@ -303,7 +398,9 @@ pub struct VerificationCodeSend {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationCode {
-    /// The code from the emailed link: 45 lowercase characters.
+    /// The code from the emailed link: 45 characters of Crockford's base32 alphabet (the
+    /// link has them in lower case; either case is accepted).
+    #[schemars(schema_with = "field::code")]
     pub code: String,
 }
 

@@ -65,7 +65,7 @@ pub mod types {
         pub is_paginated: bool,
         ///The contact channels.
         pub items: ::std::vec::Vec<ContactChannel>,
-        ///Present when `is_paginated` is true.
+        ///Present when `is_paginated` is true (never null).
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub pagination: ::std::option::Option<Pagination>,
     }
@@ -197,7 +197,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct SessionCreate {
-        ///How long the refresh token lives, in milliseconds (default one year).
+        ///How long the refresh token lives, in milliseconds: at most one year, the default.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_in_millis: ::std::option::Option<::std::num::NonZeroU64>,
         ///The user to sign in.
@@ -268,7 +268,7 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
     pub struct VerificationCode {
-        ///The code from the emailed link: 45 lowercase characters.
+        ///The code from the emailed link: 45 characters of Crockford's base32 alphabet (the link has them in lower case; either case is accepted).
         pub code: ::std::string::String,
     }
     impl VerificationCode {
@@ -1454,7 +1454,7 @@ Every request names its project and access type in headers: `x-stack-project-id`
 
 Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with the `x-stack-known-error` and `x-hexclave-known-error` response headers.
 
-Version: 1.0.0*/
+Version: 2.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1490,7 +1490,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "1.0.0"
+        "2.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

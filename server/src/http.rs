@@ -5,6 +5,7 @@ use crate::service::{
     Access, CreateChannel, ListChannels, RequestHeaders, Service, ServiceError, UpdateChannel,
 };
 use crate::store::{ChannelRecord, UserRecord};
+use contact_channels_api::routes::Routes;
 use contact_channels_api::types::*;
 use contact_channels_api::{
     ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
@@ -237,6 +238,21 @@ fn header(rqctx: &RequestContext<Arc<Service>>, names: &[HeaderName]) -> Option<
 }
 
 /// Stack Auth's authentication headers.
+/// The routing error for a request that dropshot sent to a handler of another spec path: the
+/// verification routes share router nodes with the channel routes (see [`VerifySegment`]).
+fn misrouted(rqctx: &RequestContext<Arc<Service>>) -> ApiError {
+    let request = &rqctx.request;
+    Routes::of_spec()
+        .misrouted(request.method(), request.uri().path())
+        .unwrap_or_else(|| ApiError::new(ErrorCode::InternalError, "the router chose no operation"))
+}
+
+/// Whether a channel route's request is on `/contact-channels/verify/check-code`, a spec path
+/// of its own that only `check_contact_channel_verification_code` serves.
+fn on_check_code_path(rqctx: &RequestContext<Arc<Service>>) -> bool {
+    rqctx.request.uri().path().ends_with("/verify/check-code")
+}
+
 fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
     let [project_id, access_type, publishable_client_key, secret_server_key, super_secret_admin_key, access_token] =
         AUTH_HEADERS.each_ref().map(|names| header(rqctx, names));
@@ -306,6 +322,9 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
         reply(async {
+            if on_check_code_path(&rqctx) {
+                return Err(misrouted(&rqctx));
+            }
             let service = rqctx.context();
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -323,6 +342,9 @@ impl ContactChannelsApi for ServerImpl {
         body: JsonBody<ContactChannelUpdate>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
         reply(async {
+            if on_check_code_path(&rqctx) {
+                return Err(misrouted(&rqctx));
+            }
             let service = rqctx.context();
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -347,6 +369,9 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<Success>> {
         reply(async {
+            if on_check_code_path(&rqctx) {
+                return Err(misrouted(&rqctx));
+            }
             let service = rqctx.context();
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -387,9 +412,11 @@ impl ContactChannelsApi for ServerImpl {
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<Success>> {
         reply(async {
+            if path.into_result().is_err() {
+                return Err(misrouted(&rqctx));
+            }
             let service = rqctx.context();
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
-            path.into_result()?;
             service
                 .verify_code(&caller, &body.into_result()?.code)
                 .await?;
@@ -404,9 +431,11 @@ impl ContactChannelsApi for ServerImpl {
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<VerificationCodeCheck>> {
         reply(async {
+            if path.into_result().is_err() {
+                return Err(misrouted(&rqctx));
+            }
             let service = rqctx.context();
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
-            path.into_result()?;
             service
                 .check_code(&caller, &body.into_result()?.code)
                 .await?;

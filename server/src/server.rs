@@ -142,8 +142,9 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
     }
     .to_logger("contact-channels")
     .context("setting up the log")?;
-    let api = contact_channels_api_mod::api_description::<ServerImpl>()
+    let mut api = contact_channels_api_mod::api_description::<ServerImpl>()
         .map_err(|e| anyhow::anyhow!("the API description is invalid: {e}"))?;
+    contact_channels_api::routes::register_fallbacks(&mut api);
     let service = Arc::new(Service::new(
         backends.store,
         backends.mailer,

@@ -175,3 +175,74 @@ async fn errors_have_exactly_the_stack_auth_body() {
     let keys: Vec<&String> = e.body.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["code", "error"]);
 }
+
+#[tokio::test]
+async fn ids_only_in_the_hyphenated_form_the_spec_states() {
+    let (t, user, _) = setup().await;
+    let before = t.stored().await;
+    let id = before[0].id;
+    // The uuid crate also reads simple, braced and URN forms; the spec's pattern does not.
+    for other_form in [
+        id.simple().to_string(),
+        id.braced().to_string(),
+        id.urn().to_string(),
+    ] {
+        let e = err(t
+            .server()
+            .get_contact_channel()
+            .user_id(&user)
+            .contact_channel_id(&other_form)
+            .send()
+            .await);
+        e.assert(400, "SCHEMA_ERROR");
+        assert!(message(&e).contains("contact_channel_id"), "{e:?}");
+    }
+    // Either case is the same id.
+    let upper = t
+        .server()
+        .get_contact_channel()
+        .user_id(user.to_uppercase())
+        .contact_channel_id(id.to_string().to_uppercase())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(upper.into_inner().id, id.to_string());
+    assert_eq!(t.stored().await, before);
+}
+
+#[tokio::test]
+async fn cursors_and_session_lengths_outside_the_spec_are_schema_errors() {
+    let (t, user, _) = setup().await;
+    for cursor in ["c2VxOjQy", "000000000000002A", "2a", ""] {
+        let e = err(t
+            .server()
+            .list_contact_channels()
+            .cursor(cursor)
+            .send()
+            .await);
+        e.assert(400, "SCHEMA_ERROR");
+        assert!(message(&e).starts_with("cursor:"), "{cursor:?}: {e:?}");
+    }
+    // Any cursor of the stated shape reads: past the last row, an empty last page.
+    let page = t
+        .server()
+        .list_contact_channels()
+        .cursor("7fffffffffffffff")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(page.items.is_empty() && page.pagination.unwrap().next_cursor.is_none());
+
+    const YEAR: u64 = 365 * 24 * 60 * 60 * 1000;
+    let session = |ms: u64| {
+        t.raw(Method::POST, "/api/v1/auth/sessions")
+            .json(&serde_json::json!({ "user_id": user, "expires_in_millis": ms }))
+    };
+    for ms in [YEAR + 1, u64::MAX] {
+        let e = raw_err(session(ms)).await;
+        e.assert(400, "SCHEMA_ERROR");
+        assert!(message(&e).contains("expires_in_millis"), "{e:?}");
+    }
+    assert_eq!(session(YEAR).send().await.unwrap().status(), 200);
+}

@@ -15,8 +15,6 @@ use crate::store::{
     UserRecord,
 };
 use auth::{AccessTokenClaims, Project};
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -151,7 +149,7 @@ impl Default for ServiceConfig {
     fn default() -> Self {
         ServiceConfig {
             access_token_ttl: Duration::from_secs(60 * 60),
-            refresh_token_ttl: Duration::from_secs(365 * 24 * 60 * 60),
+            refresh_token_ttl: Duration::from_millis(MAX_SESSION_MILLIS),
             project_cache_ttl: Duration::from_secs(30),
             issuer_base_url: "http://localhost".into(),
         }
@@ -204,7 +202,10 @@ pub struct SessionTokens {
 /// The default page size of paginated lists, and the largest one.
 pub const DEFAULT_LIMIT: u32 = 100;
 pub const MAX_LIMIT: u32 = 1000;
-const MAX_EMAIL_LENGTH: usize = 254;
+/// Longest email address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_LENGTH: usize = 254;
+/// Longest a session may last: one year, in milliseconds.
+pub const MAX_SESSION_MILLIS: u64 = 365 * 24 * 60 * 60 * 1000;
 
 /// The rules of the API over a store.
 pub struct Service {
@@ -553,14 +554,15 @@ impl Service {
             .await?
             .ok_or_else(|| ServiceError::UserIdDoesNotExist(id.to_string()))?;
         let now = self.clock.now_millis();
-        let refresh_ttl = expires_in_millis
-            .map(|ms| ms.min(i64::MAX as u64 / 2) as i64)
-            .unwrap_or(self.config.refresh_token_ttl.as_millis() as i64);
-        if refresh_ttl <= 0 {
-            return Err(ServiceError::InvalidInput(
-                "expires_in_millis: must be positive".into(),
-            ));
-        }
+        let refresh_ttl = match expires_in_millis {
+            None => self.config.refresh_token_ttl.as_millis() as i64,
+            Some(ms @ 1..=MAX_SESSION_MILLIS) => ms as i64,
+            Some(ms) => {
+                return Err(ServiceError::InvalidInput(format!(
+                    "expires_in_millis: must be between 1 and {MAX_SESSION_MILLIS} (one year), got {ms}"
+                )))
+            }
+        };
         let refresh_token = auth::new_secret("rt_");
         let refresh_hash = auth::hash_secret(&refresh_token);
         self.store
@@ -641,9 +643,15 @@ fn client_sets_verified() -> ServiceError {
     ServiceError::InvalidInput("is_verified: only server and admin access may set it".into())
 }
 
+/// Parses an id in the one form the spec allows: hyphenated, either case (the `uuid` crate also
+/// takes simple, braced and URN forms).
 fn parse_uuid(field: &str, value: &str) -> Result<Uuid, ServiceError> {
-    Uuid::try_parse(value)
-        .map_err(|_| ServiceError::InvalidInput(format!("{field}: {value:?} is not a valid UUID")))
+    Some(value)
+        .filter(|v| v.len() == 36)
+        .and_then(|v| Uuid::try_parse(v).ok())
+        .ok_or_else(|| {
+            ServiceError::InvalidInput(format!("{field}: {value:?} is not a valid UUID"))
+        })
 }
 
 /// Trims, validates and lowercases an email address: the form that is stored and compared.
@@ -660,17 +668,26 @@ pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
     Ok(trimmed.to_lowercase())
 }
 
+/// A cursor is the position of the last row of a page as 16 lowercase hex digits: a shape the
+/// spec states exactly, so any cursor of that shape is valid (one past every row reads nothing).
 fn encode_cursor(seq: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("seq:{seq}"))
+    format!("{seq:016x}")
 }
 
 fn decode_cursor(cursor: &str) -> Result<i64, ServiceError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("seq:")?.parse().ok())
-        .ok_or_else(|| ServiceError::InvalidInput("cursor: not a cursor this server issued".into()))
+    let valid = cursor.len() == 16
+        && cursor
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    valid
+        .then(|| u64::from_str_radix(cursor, 16).ok())
+        .flatten()
+        .map(|seq| seq.min(i64::MAX as u64) as i64)
+        .ok_or_else(|| {
+            ServiceError::InvalidInput(
+                "cursor: must be 16 lowercase hex digits, a next_cursor".into(),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -736,7 +753,15 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_foreign_ones_are_refused() {
         assert_eq!(decode_cursor(&encode_cursor(42)).unwrap(), 42);
-        for bad in ["", "42", "c2VxOng", "!!"] {
+        assert_eq!(decode_cursor("ffffffffffffffff").unwrap(), i64::MAX);
+        for bad in [
+            "",
+            "42",
+            "c2VxOng",
+            "!!",
+            "000000000000002A",
+            "000000000000002a0",
+        ] {
             assert!(decode_cursor(bad).is_err(), "{bad:?}");
         }
     }

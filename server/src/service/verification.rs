@@ -36,9 +36,10 @@ fn new_code() -> String {
         .collect()
 }
 
-/// Checks the shape of a code a client sent, and lowercases it.
+/// Checks the shape of a code a client sent, and lowercases it (Crockford's base32 is
+/// case-insensitive).
 fn parse_code(code: &str) -> Result<String, ServiceError> {
-    let code = code.trim().to_ascii_lowercase();
+    let code = code.to_ascii_lowercase();
     if code.len() != CODE_LEN || !code.bytes().all(|b| ALPHABET.contains(&b)) {
         return Err(ServiceError::InvalidInput(format!(
             "code: must be {CODE_LEN} characters of Crockford's base32 alphabet"
