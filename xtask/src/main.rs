@@ -1,9 +1,12 @@
-//! `cargo xtask`: regenerate the client, emit the server's spec, check that they agree, and run
-//! the benchmark.
+//! `cargo xtask`: regenerate the client, emit the server's spec, check that they agree, classify
+//! spec changes, record releases, and run the benchmark.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
+use openapi_compat::Severity;
 use std::process::ExitCode;
+use xtask::release::{self, Releases, Verdict};
+use xtask::spec::Spec;
 
 #[derive(Parser)]
 #[command(about = "Workspace tasks for contact-channels")]
@@ -16,8 +19,26 @@ struct Cli {
 enum Command {
     /// Regenerate client/src/generated.rs from openapi/contact-channels.json.
     Generate,
-    /// Fail when the server's spec differs from the committed one, or the client is stale.
+    /// Fail when the server's spec differs from the committed one, the client is stale, a
+    /// released spec was edited, or info.version is too low for the changes since the newest
+    /// release.
     Check,
+    /// Classify every difference between two specs; exit 1 when one breaks existing consumers
+    /// (or is at least as severe as --fail-on), 2 when a spec cannot be read.
+    Breaking {
+        /// The old spec: a file, or git `REV:PATH` (e.g. `origin/main:openapi/contact-channels.json`).
+        old: String,
+        /// The new spec, likewise; the working tree's committed spec by default.
+        new: Option<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The least severity that fails the run.
+        #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+        fail_on: FailOn,
+    },
+    /// Record the committed spec as the release of its info.version, in openapi/released/.
+    Release,
     /// Print the spec the server emits, to compare with the committed one.
     Emit,
     /// Build the server and the benchmark in release mode and run the benchmark; arguments go to
@@ -40,6 +61,13 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check(),
+        Command::Breaking {
+            old,
+            new,
+            format,
+            fail_on,
+        } => Ok(breaking(&old, new.as_deref(), format, fail_on)),
+        Command::Release => release(),
         Command::Bench { args } => bench(&args),
     }
 }
@@ -77,6 +105,91 @@ fn bench(args: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Report formats of `breaking`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// Grouped by operation, for a CI log.
+    Text,
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+    Junit,
+}
+
+/// The least severity that fails `breaking`.
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    Breaking,
+    Warning,
+    Info,
+}
+
+fn breaking(old: &str, new: Option<&str>, format: Format, fail_on: FailOn) -> ExitCode {
+    let default_new = xtask::workspace_root().join(xtask::SPEC_PATH);
+    let new = new
+        .map(str::to_owned)
+        .unwrap_or_else(|| default_new.display().to_string());
+    let (old, new) = match (Spec::load(old), Spec::load(&new)) {
+        (Ok(old), Ok(new)) => (old, new),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let report = openapi_compat::compare(&old.doc, &new.doc);
+    print!(
+        "{}",
+        match format {
+            Format::Text => report.render_text(),
+            Format::Json => report.render_json(),
+            Format::Markdown => report.render_markdown(),
+            Format::Junit => report.render_junit(),
+        }
+    );
+    let fails = |s: Severity| match fail_on {
+        FailOn::Breaking => s == Severity::Breaking,
+        FailOn::Warning => s != Severity::Info,
+        FailOn::Info => true,
+    };
+    if report.changes.iter().any(|c| fails(c.severity)) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn release() -> Result<ExitCode> {
+    let spec = Spec::load(
+        &xtask::workspace_root()
+            .join(xtask::SPEC_PATH)
+            .display()
+            .to_string(),
+    )?;
+    let releases = Releases::open(&xtask::workspace_root().join(release::RELEASED_DIR))?;
+    if let Some(message) = version_policy(&spec, &releases)? {
+        eprintln!("error: {message}");
+        return Ok(ExitCode::FAILURE);
+    }
+    let path = releases.record(&spec)?;
+    println!("released {} as {}", spec.version()?, path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The version policy's complaint about the working spec, if any.
+fn version_policy(working: &Spec, releases: &Releases) -> Result<Option<String>> {
+    let Some((version, path)) = releases.newest() else {
+        return Ok(None);
+    };
+    let released = Spec::load(&path.display().to_string())?;
+    let report = openapi_compat::compare(&released.doc, &working.doc);
+    Ok(
+        match release::judge(version, &working.version()?, &report) {
+            Verdict::NeedsBump(message) => Some(format!("{}: {message}", xtask::SPEC_PATH)),
+            Verdict::Unchanged | Verdict::Ok { .. } => None,
+        },
+    )
+}
+
 fn check() -> Result<ExitCode> {
     let mut ok = true;
     let drift = xtask::spec_drift()?;
@@ -103,6 +216,41 @@ fn check() -> Result<ExitCode> {
             ok = false;
             eprintln!("error: {} is stale:\n{diff}", xtask::CLIENT_PATH);
             eprintln!("Run `cargo xtask generate` and commit the result.");
+        }
+    }
+    let releases = Releases::open(&xtask::workspace_root().join(release::RELEASED_DIR))?;
+    let problems = releases.verify()?;
+    if problems.is_empty() {
+        println!(
+            "ok: the released specs in {} are as released",
+            release::RELEASED_DIR
+        );
+    } else {
+        ok = false;
+        for problem in problems {
+            eprintln!("error: {problem}");
+        }
+    }
+    let working = Spec::load(
+        &xtask::workspace_root()
+            .join(xtask::SPEC_PATH)
+            .display()
+            .to_string(),
+    )?;
+    match version_policy(&working, &releases)? {
+        None => println!(
+            "ok: info.version {} fits the changes since the newest release",
+            working.version()?
+        ),
+        Some(message) => {
+            ok = false;
+            eprintln!("error: {message}");
+            eprintln!(
+                "Raise info.version in the spec and `VERSION` in api/src/lib.rs, or undo the \
+                 change (`cargo xtask breaking {}/<newest> {}` lists every change).",
+                release::RELEASED_DIR,
+                xtask::SPEC_PATH
+            );
         }
     }
     Ok(if ok {
