@@ -78,6 +78,7 @@
 //! | `response-required-header-removed` | breaking | major | A required response header was removed. |
 //! | `response-optional-header-removed` | warning | minor | An optional response header was removed. |
 //! | `response-header-became-optional` | breaking | major | A required response header became optional. |
+//! | `links-changed` | info | patch | A response's links to other operations changed: they guide tools (stateful testing, docs); no request or response changes. |
 //! | `response-header-became-required` | info | minor | An optional response header became required. |
 //! | `request-property-added-required` | breaking | major | A required property was added to a request schema. |
 //! | `request-property-added-optional` | info | minor | An optional property was added to a request schema. |
@@ -89,6 +90,7 @@
 //! | `request-enum-value-removed` | breaking | major | A request enum no longer accepts a value. |
 //! | `request-nullable-added` | info | minor | A request value may now be null. |
 //! | `request-nullable-removed` | breaking | major | A request value may no longer be null. |
+//! | `parameter-nullable-changed` | info | minor | A path, query, header or cookie parameter's nullable changed: such a value cannot be null on the wire, so no request changes. |
 //! | `request-constraint-tightened` | breaking | major | A request constraint (length, bound, pattern, enum, items, uniqueness...) was added or tightened. |
 //! | `request-constraint-loosened` | info | minor | A request constraint was removed or loosened. |
 //! | `request-object-closed` | breaking | major | A request object no longer accepts additional properties. |

@@ -153,7 +153,7 @@ fn compare_parameter(
             );
         }
     }
-    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
+    let mut cmp = SchemaCmp::for_parameter(old_doc, new_doc);
     match (o.get("schema"), n.get("schema")) {
         (Some(a), Some(b)) => cmp.compare(a, b, &loc.join("schema"), sink),
         (None, None) => {}

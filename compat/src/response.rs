@@ -66,7 +66,15 @@ pub(crate) fn compare(
             &loc,
             sink,
         );
-        compare_rest(o, n, &["headers", "content"], dir, &loc, sink);
+        if o.get("links") != n.get("links") {
+            sink.emit(
+                Rule::LinksChanged,
+                dir,
+                &loc.join("links"),
+                describe("links", o.get("links"), n.get("links")),
+            );
+        }
+        compare_rest(o, n, &["headers", "content", "links"], dir, &loc, sink);
     }
 }
 

@@ -150,6 +150,7 @@ rules! {
     ResponseRequiredHeaderRemoved => "response-required-header-removed", Breaking, Major, "A required response header was removed.";
     ResponseOptionalHeaderRemoved => "response-optional-header-removed", Warning, Minor, "An optional response header was removed.";
     ResponseHeaderBecameOptional => "response-header-became-optional", Breaking, Major, "A required response header became optional.";
+    LinksChanged => "links-changed", Info, Patch, "A response's links to other operations changed: they guide tools (stateful testing, docs); no request or response changes.";
     ResponseHeaderBecameRequired => "response-header-became-required", Info, Minor, "An optional response header became required.";
     // Schemas in requests (parameters and bodies).
     RequestPropertyAddedRequired => "request-property-added-required", Breaking, Major, "A required property was added to a request schema.";
@@ -162,6 +163,7 @@ rules! {
     RequestEnumValueRemoved => "request-enum-value-removed", Breaking, Major, "A request enum no longer accepts a value.";
     RequestNullableAdded => "request-nullable-added", Info, Minor, "A request value may now be null.";
     RequestNullableRemoved => "request-nullable-removed", Breaking, Major, "A request value may no longer be null.";
+    ParameterNullableChanged => "parameter-nullable-changed", Info, Minor, "A path, query, header or cookie parameter's nullable changed: such a value cannot be null on the wire, so no request changes.";
     RequestConstraintTightened => "request-constraint-tightened", Breaking, Major, "A request constraint (length, bound, pattern, enum, items, uniqueness...) was added or tightened.";
     RequestConstraintLoosened => "request-constraint-loosened", Info, Minor, "A request constraint was removed or loosened.";
     RequestObjectClosed => "request-object-closed", Breaking, Major, "A request object no longer accepts additional properties.";

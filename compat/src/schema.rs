@@ -58,6 +58,9 @@ pub(crate) struct SchemaCmp<'a> {
     /// `(old ref, new ref)` pairs being compared further up the recursion;
     /// meeting one again means a cycle, already being compared.
     active: HashSet<(String, String)>,
+    /// Whether the values are parameters (path, query, header, cookie), which
+    /// carry no JSON and so can never be null.
+    null_free: bool,
 }
 
 impl<'a> SchemaCmp<'a> {
@@ -67,6 +70,15 @@ impl<'a> SchemaCmp<'a> {
             new,
             direction,
             active: HashSet::new(),
+            null_free: false,
+        }
+    }
+
+    /// A comparison of a parameter's schema: requests, and no null on the wire.
+    pub(crate) fn for_parameter(old: &'a Doc, new: &'a Doc) -> Self {
+        SchemaCmp {
+            null_free: true,
+            ..Self::new(old, new, Direction::Request)
         }
     }
 
@@ -202,6 +214,7 @@ impl<'a> SchemaCmp<'a> {
             return;
         }
         let rule = match (key, after) {
+            ("nullable", _) if self.null_free => Rule::ParameterNullableChanged,
             ("nullable", true) => {
                 self.pick(Rule::RequestNullableAdded, Rule::ResponseNullableAdded)
             }
