@@ -7,7 +7,7 @@
 use schemars::gen::SchemaGenerator;
 use schemars::schema::{InstanceType, Schema, SchemaObject};
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Input rules the server enforces: the spec states them as patterns and limits, so clients and
 /// contract tests know every string the server accepts.
@@ -88,6 +88,12 @@ string_schemas! {
     CallbackUrl { example: "http://localhost:3000/handler/email-verification", pattern: Some(rules::CALLBACK_URL_PATTERN), format: None::<&str>, max_length: None }
     /// Where a page of a list starts: the `next_cursor` of the page before.
     Cursor { example: "000000000000002a", pattern: Some(rules::CURSOR_PATTERN), format: None::<&str>, max_length: None }
+}
+
+/// An optional field that, when present, is not null: the spec does not make these fields
+/// nullable, and Stack Auth refuses null there too. Absent is `None`.
+fn non_null<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
 }
 
 fn bool_with_example(example: bool) -> Schema {
@@ -212,12 +218,20 @@ pub struct ContactChannelCreate {
     /// Whether the contact channel is the primary contact channel. If this is set to true, it
     /// will be used for authentication and notifications by default. Defaults to false.
     #[schemars(schema_with = "field::yes")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_primary: Option<bool>,
     /// Whether the contact channel has been verified. Only server and admin callers may set it;
     /// defaults to false.
     #[schemars(schema_with = "field::yes")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_verified: Option<bool>,
 }
 
@@ -227,26 +241,47 @@ pub struct ContactChannelCreate {
 pub struct ContactChannelUpdate {
     /// The value of the contact channel. For email, this should be a valid email address.
     #[schemars(schema_with = "field::value")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub value: Option<String>,
     /// The type of the contact channel. Currently only "email" is supported.
     #[schemars(schema_with = "field::contact_channel_type")]
-    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        rename = "type",
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub type_: Option<ContactChannelType>,
     /// Whether the contact channel is used for authentication. If this is set to true, the user
     /// will be able to sign in with the contact channel with password or OTP.
     #[schemars(schema_with = "field::yes")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub used_for_auth: Option<bool>,
     /// Whether the contact channel is the primary contact channel. If this is set to true, it
     /// will be used for authentication and notifications by default.
     #[schemars(schema_with = "field::yes")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_primary: Option<bool>,
     /// Whether the contact channel has been verified. Only server and admin callers may set it.
     /// An update that changes `value` without it resets verification to false.
     #[schemars(schema_with = "field::yes")]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "non_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub is_verified: Option<bool>,
 }
 

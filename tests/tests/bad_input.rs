@@ -127,6 +127,10 @@ async fn malformed_bodies_are_refused_with_the_right_code() {
         (r#"{"used_for_auth": 1}"#, "used_for_auth"),
         (r#"{"type": "phone"}"#, "type"),
         (r#"{"value": 42}"#, "value"),
+        // Optional fields are absent or a value; the spec makes none of them nullable.
+        (r#"{"is_primary": null}"#, "is_primary"),
+        (r#"{"value": null}"#, "value"),
+        (r#"{"is_verified": null}"#, "is_verified"),
         ("[null, null]", "object"),
         ("\"a string\"", "object"),
         ("null", "object"),
