@@ -35,6 +35,8 @@ pub trait ContactChannelsApi {
     ///
     /// Lists the contact channels of one user (`user_id`, or `me`), oldest first. Server and
     /// admin callers may omit `user_id` to list the whole project, paginated.
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint { method = GET, path = "/api/v1/contact-channels", tags = ["contact-channels"] }]
     async fn list_contact_channels(
         rqctx: RequestContext<Self::Context>,
@@ -42,6 +44,11 @@ pub trait ContactChannelsApi {
     ) -> ApiResult<HttpResponseOk<ContactChannelList>>;
 
     /// Create a contact channel
+    ///
+    /// `user_id` may be `me`, which stands for the user of the access token; without one it
+    /// answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
+    /// Only server and admin access may set `is_verified`; client access that sends it
+    /// answers 400 `SCHEMA_ERROR`.
     #[endpoint { method = POST, path = "/api/v1/contact-channels", tags = ["contact-channels"] }]
     async fn create_contact_channel(
         rqctx: RequestContext<Self::Context>,
@@ -49,6 +56,9 @@ pub trait ContactChannelsApi {
     ) -> ApiResult<HttpResponseCreated<ContactChannel>>;
 
     /// Get a contact channel
+    ///
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint {
         method = GET,
         path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
@@ -60,6 +70,11 @@ pub trait ContactChannelsApi {
     ) -> ApiResult<HttpResponseOk<ContactChannel>>;
 
     /// Update a contact channel
+    ///
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
+    /// Only server and admin access may set `is_verified`; client access that sends it
+    /// answers 400 `SCHEMA_ERROR`.
     #[endpoint {
         method = PATCH,
         path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
@@ -72,6 +87,9 @@ pub trait ContactChannelsApi {
     ) -> ApiResult<HttpResponseOk<ContactChannel>>;
 
     /// Delete a contact channel
+    ///
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint {
         method = DELETE,
         path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}",
@@ -86,6 +104,8 @@ pub trait ContactChannelsApi {
     ///
     /// Emails the channel a link to `callback_url` with `code=<code>` appended. The code is
     /// single use and expires after 7 days.
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint {
         method = POST,
         path = "/api/v1/contact-channels/{user_id}/{contact_channel_id}/send-verification-code",
@@ -134,6 +154,8 @@ pub trait ContactChannelsApi {
     /// Get a user
     ///
     /// Client callers may only read themselves (`me`).
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint { method = GET, path = "/api/v1/users/{user_id}", tags = ["users"] }]
     async fn get_user(
         rqctx: RequestContext<Self::Context>,
@@ -143,6 +165,8 @@ pub trait ContactChannelsApi {
     /// Delete a user
     ///
     /// Server or admin access. Deletes the user's contact channels too.
+    /// `me` stands for the user of the access token; without one it answers 400
+    /// `CANNOT_GET_OWN_USER_WITHOUT_USER`.
     #[endpoint { method = DELETE, path = "/api/v1/users/{user_id}", tags = ["users"] }]
     async fn delete_user(
         rqctx: RequestContext<Self::Context>,

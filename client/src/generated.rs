@@ -1535,7 +1535,7 @@ let response = client.refresh_session()
     }
     /**List contact channels
 
-Lists the contact channels of one user (`user_id`, or `me`), oldest first. Server and admin callers may omit `user_id` to list the whole project, paginated.
+Lists the contact channels of one user (`user_id`, or `me`), oldest first. Server and admin callers may omit `user_id` to list the whole project, paginated. `me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
 
 Sends a `GET` request to `/api/v1/contact-channels`
 
@@ -1557,6 +1557,8 @@ let response = client.list_contact_channels()
         builder::ListContactChannels::new(self)
     }
     /**Create a contact channel
+
+`user_id` may be `me`, which stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`. Only server and admin access may set `is_verified`; client access that sends it answers 400 `SCHEMA_ERROR`.
 
 Sends a `POST` request to `/api/v1/contact-channels`
 
@@ -1603,6 +1605,8 @@ let response = client.check_contact_channel_verification_code()
     }
     /**Get a contact channel
 
+`me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
+
 Sends a `GET` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}`
 
 Arguments:
@@ -1620,6 +1624,8 @@ let response = client.get_contact_channel()
     }
     /**Delete a contact channel
 
+`me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
+
 Sends a `DELETE` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}`
 
 Arguments:
@@ -1636,6 +1642,8 @@ let response = client.delete_contact_channel()
         builder::DeleteContactChannel::new(self)
     }
     /**Update a contact channel
+
+`me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`. Only server and admin access may set `is_verified`; client access that sends it answers 400 `SCHEMA_ERROR`.
 
 Sends a `PATCH` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}`
 
@@ -1656,7 +1664,7 @@ let response = client.update_contact_channel()
     }
     /**Send a verification code
 
-Emails the channel a link to `callback_url` with `code=<code>` appended. The code is single use and expires after 7 days.
+Emails the channel a link to `callback_url` with `code=<code>` appended. The code is single use and expires after 7 days. `me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
 
 Sends a `POST` request to `/api/v1/contact-channels/{user_id}/{contact_channel_id}/send-verification-code`
 
@@ -1694,7 +1702,7 @@ let response = client.create_user()
     }
     /**Get a user
 
-Client callers may only read themselves (`me`).
+Client callers may only read themselves (`me`). `me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
 
 Sends a `GET` request to `/api/v1/users/{user_id}`
 
@@ -1711,7 +1719,7 @@ let response = client.get_user()
     }
     /**Delete a user
 
-Server or admin access. Deletes the user's contact channels too.
+Server or admin access. Deletes the user's contact channels too. `me` stands for the user of the access token; without one it answers 400 `CANNOT_GET_OWN_USER_WITHOUT_USER`.
 
 Sends a `DELETE` request to `/api/v1/users/{user_id}`
 
