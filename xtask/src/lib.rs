@@ -27,6 +27,13 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `path` relative to the workspace root, for messages.
+pub fn relative(path: &std::path::Path) -> std::path::Display<'_> {
+    path.strip_prefix(workspace_root())
+        .unwrap_or(path)
+        .display()
+}
+
 /// The committed spec, as text.
 pub fn committed_spec_text() -> Result<String> {
     let path = workspace_root().join(SPEC_PATH);

@@ -171,7 +171,7 @@ fn release() -> Result<ExitCode> {
         return Ok(ExitCode::FAILURE);
     }
     let path = releases.record(&spec)?;
-    println!("released {} as {}", spec.version()?, path.display());
+    println!("released {} as {}", spec.version()?, xtask::relative(&path));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -33,7 +33,7 @@ impl Releases {
     pub fn open(dir: &Path) -> Result<Releases> {
         let mut files = BTreeMap::new();
         let entries =
-            std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
+            std::fs::read_dir(dir).with_context(|| format!("reading {}", crate::relative(dir)))?;
         for entry in entries {
             let path = entry?.path();
             let name = file_name(&path);
@@ -47,7 +47,7 @@ impl Releases {
                 .with_context(|| {
                     format!(
                         "{}: not a released spec ({PREFIX}<semver>.json)",
-                        path.display()
+                        crate::relative(&path)
                     )
                 })?;
             files.insert(version, path);
@@ -74,13 +74,13 @@ impl Releases {
             match recorded.get(&name) {
                 None => problems.push(format!(
                     "{}: not in {CHECKSUMS}; release specs with `cargo xtask release`",
-                    path.display()
+                    crate::relative(path)
                 )),
                 Some(expected) if *expected != actual => problems.push(format!(
                     "{}: differs from the released version (SHA-256 {actual}, released as \
                      {expected}); released specs are never edited: restore it, and change \
                      the API in {} instead",
-                    path.display(),
+                    crate::relative(path),
                     crate::SPEC_PATH
                 )),
                 Some(_) => {}
@@ -90,7 +90,7 @@ impl Releases {
             if !self.dir.join(name).exists() {
                 problems.push(format!(
                     "{}: listed in {CHECKSUMS} but missing",
-                    self.dir.join(name).display()
+                    crate::relative(&self.dir.join(name))
                 ));
             }
         }
@@ -103,14 +103,14 @@ impl Releases {
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+            Err(e) => return Err(e).with_context(|| format!("reading {}", crate::relative(&path))),
         };
         text.lines()
             .filter(|l| !l.trim().is_empty())
             .map(|line| {
                 let (hash, name) = line
                     .split_once("  ")
-                    .with_context(|| format!("{}: bad line {line:?}", path.display()))?;
+                    .with_context(|| format!("{}: bad line {line:?}", crate::relative(&path)))?;
                 Ok((name.to_owned(), hash.to_owned()))
             })
             .collect()
@@ -124,11 +124,12 @@ impl Releases {
             bail!(
                 "{} exists: version {version} is released already; raise info.version in {} \
                  (and `VERSION` in api/src/lib.rs) first",
-                path.display(),
+                crate::relative(&path),
                 crate::SPEC_PATH
             );
         }
-        std::fs::write(&path, &spec.text).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, &spec.text)
+            .with_context(|| format!("writing {}", crate::relative(&path)))?;
         let mut recorded = self.recorded()?;
         recorded.insert(file_name(&path), sha256_hex(spec.text.as_bytes()));
         let lines: String = recorded
