@@ -89,6 +89,11 @@ enum Command {
             default_value = "Contact channels <noreply@localhost>"
         )]
         mail_from: String,
+        /// A throwaway server for tests: an in-memory database (whatever --database says) and an
+        /// outbox in a temporary folder, removed at exit. Prints one JSON line on stdout: the
+        /// base URL, the development project's id and keys, and the outbox folder.
+        #[arg(long)]
+        ephemeral: bool,
     },
     /// Manage projects.
     #[command(subcommand)]
@@ -163,6 +168,16 @@ impl LogLevel {
     }
 }
 
+/// Waits for Ctrl-C or SIGTERM (how test harnesses and orchestrators stop a server).
+async fn wait_for_shutdown() -> Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("listening for SIGTERM")?;
+    tokio::select! {
+        result = tokio::signal::ctrl_c() => result.context("waiting for Ctrl-C"),
+        _ = term.recv() => Ok(()),
+    }
+}
+
 /// A service for administrative commands, which send no email.
 fn admin_service(store: Arc<dyn Store>, outbox: &std::path::Path) -> Result<Service> {
     let mailer = server::open_mailer(None, "noreply@localhost", outbox)?;
@@ -199,15 +214,28 @@ async fn main() -> Result<()> {
         connect_timeout: Duration::from_secs(cli.pg_connect_timeout),
         statement_timeout: Duration::from_secs(cli.pg_statement_timeout),
     };
-    let store =
-        server::open_store(&cli.database, &pg, Duration::from_secs(cli.pg_startup_wait)).await?;
+    let ephemeral = matches!(
+        cli.command,
+        Command::Serve {
+            ephemeral: true,
+            ..
+        }
+    );
+    let database = if ephemeral { ":memory:" } else { &cli.database };
+    let store = server::open_store(database, &pg, Duration::from_secs(cli.pg_startup_wait)).await?;
     match cli.command {
         Command::Serve {
             bind,
             smtp_url,
             mail_from,
+            ephemeral,
         } => {
-            let mailer = server::open_mailer(smtp_url.as_deref(), &mail_from, &cli.outbox)?;
+            let outbox = if ephemeral {
+                std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()))
+            } else {
+                cli.outbox.clone()
+            };
+            let mailer = server::open_mailer(smtp_url.as_deref(), &mail_from, &outbox)?;
             let config = ServerConfig {
                 bind,
                 log_level: cli.log_level.dropshot(),
@@ -217,16 +245,32 @@ async fn main() -> Result<()> {
                 },
             };
             let running = server::start(config, Backends::new(store, mailer)).await?;
-            if let Some(keys) = server::ensure_development_project(&running.service).await? {
+            let keys = server::ensure_development_project(&running.service).await?;
+            if ephemeral {
+                let keys = keys.context("an in-memory database starts empty")?;
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "url": running.url(),
+                        "project_id": keys.project_id,
+                        "publishable_client_key": keys.publishable_client_key,
+                        "secret_server_key": keys.secret_server_key,
+                        "super_secret_admin_key": keys.super_secret_admin_key,
+                        "outbox": outbox,
+                    })
+                );
+            } else if let Some(keys) = keys {
                 eprintln!("Created a development project; its keys are shown only now:");
                 print_keys(&keys);
             }
             eprintln!("contact-channels listening on {}", running.url());
-            tokio::signal::ctrl_c()
-                .await
-                .context("waiting for Ctrl-C")?;
+            wait_for_shutdown().await?;
             eprintln!("shutting down: finishing requests in flight");
             running.close().await?;
+            if ephemeral {
+                // Best effort: the folder exists only once an email was written.
+                let _ = std::fs::remove_dir_all(&outbox);
+            }
             Ok(())
         }
         Command::Project(ProjectCommand::Create {

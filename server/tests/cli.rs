@@ -267,3 +267,59 @@ async fn every_acknowledged_write_survives_sigkill() {
     // per writer in flight.
     assert!(stored.len() <= acknowledged.len() + 16);
 }
+
+/// `serve --ephemeral` as another language's test harness uses it: read one JSON line, call the
+/// API, stop it with SIGTERM; nothing is left on disk.
+#[tokio::test]
+async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
+    use std::io::{BufRead, BufReader};
+    let cwd = std::env::temp_dir().join(format!("contact-channels-eph-{}", std::process::id()));
+    std::fs::create_dir_all(&cwd).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args(["serve", "--ephemeral", "--bind", "127.0.0.1:0"])
+        .current_dir(&cwd)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    let url = started["url"].as_str().unwrap();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+    let env = HashMap::from([
+        (
+            "STACK_PROJECT_ID".to_owned(),
+            started["project_id"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "STACK_SECRET_SERVER_KEY".to_owned(),
+            started["secret_server_key"].as_str().unwrap().to_owned(),
+        ),
+    ]);
+    for key in ["publishable_client_key", "super_secret_admin_key", "outbox"] {
+        assert!(started[key].is_string(), "{key} missing: {started}");
+    }
+    let user = create_user(&reqwest::Client::new(), &server_access(&env), url).await;
+    assert_eq!(user.len(), 36);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(child.wait().unwrap().success(), "SIGTERM is a clean exit");
+    let left: Vec<_> = std::fs::read_dir(&cwd).unwrap().collect();
+    assert!(
+        left.is_empty(),
+        "an ephemeral server writes nothing: {left:?}"
+    );
+    let outbox = started["outbox"].as_str().unwrap();
+    assert!(!std::path::Path::new(outbox).exists(), "{outbox} removed");
+    std::fs::remove_dir_all(&cwd).unwrap();
+}
