@@ -1,4 +1,4 @@
-//! `cargo xtask`: regenerate the client, emit the server's spec, check that they agree, classify
+//! `cargo xtask`: regenerate the clients, emit the server's spec, check that they agree, classify
 //! spec changes, record releases, and run the benchmark.
 
 use anyhow::Result;
@@ -17,9 +17,10 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Regenerate client/src/generated.rs from openapi/contact-channels.json.
+    /// Regenerate client/src/generated.rs and client-typescript/src/schema.d.ts from
+    /// openapi/contact-channels.json.
     Generate,
-    /// Fail when the server's spec differs from the committed one, the client is stale, a
+    /// Fail when the server's spec differs from the committed one, a generated client is stale, a
     /// released spec was edited, or info.version is too low for the changes since the newest
     /// release.
     Check,
@@ -53,7 +54,9 @@ fn main() -> Result<ExitCode> {
     match Cli::parse().command {
         Command::Generate => {
             xtask::write_client()?;
-            println!("wrote {}", xtask::CLIENT_PATH);
+            println!("wrote {} and {}", xtask::CLIENT_PATH, xtask::MOCK_PATH);
+            xtask::typescript::write_schema()?;
+            println!("wrote {}", xtask::typescript::SCHEMA_PATH);
             Ok(ExitCode::SUCCESS)
         }
         Command::Emit => {
@@ -210,12 +213,36 @@ fn check() -> Result<ExitCode> {
              `cargo xtask generate`."
         );
     }
-    match xtask::client_drift()? {
-        None => println!("ok: {} is fresh", xtask::CLIENT_PATH),
-        Some(diff) => {
+    for (path, drift) in [
+        (xtask::CLIENT_PATH, xtask::client_drift()?),
+        (xtask::MOCK_PATH, xtask::mock_drift()?),
+    ] {
+        match drift {
+            None => println!("ok: {path} is fresh"),
+            Some(diff) => {
+                ok = false;
+                eprintln!("error: {path} is stale:\n{diff}");
+                eprintln!("Run `cargo xtask generate` and commit the result.");
+            }
+        }
+    }
+    // Generating needs Node.js; without it this check fails on its own and the others still run.
+    match xtask::typescript::schema_drift() {
+        Ok(None) => println!("ok: {} is fresh", xtask::typescript::SCHEMA_PATH),
+        Ok(Some(diff)) => {
             ok = false;
-            eprintln!("error: {} is stale:\n{diff}", xtask::CLIENT_PATH);
+            eprintln!(
+                "error: {} is stale:\n{diff}",
+                xtask::typescript::SCHEMA_PATH
+            );
             eprintln!("Run `cargo xtask generate` and commit the result.");
+        }
+        Err(e) => {
+            ok = false;
+            eprintln!(
+                "error: cannot check {}: {e:#}",
+                xtask::typescript::SCHEMA_PATH
+            );
         }
     }
     let releases = Releases::open(&xtask::workspace_root().join(release::RELEASED_DIR))?;
