@@ -19,7 +19,8 @@ pub use error::{ApiError, ApiResult, ErrorCode, Reply};
 pub use extract::{Checked, JsonBody};
 pub use spec::{openapi_document, openapi_text};
 
-use dropshot::{HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use dropshot::{Body, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use http::Response;
 use types::*;
 
 /// The contact-channel resource of Stack Auth, with the identity operations needed to use it.
@@ -190,6 +191,15 @@ pub trait ContactChannelsApi {
     async fn refresh_session(
         rqctx: RequestContext<Self::Context>,
     ) -> ApiResult<HttpResponseOk<SessionRefresh>>;
+
+    /// The committed spec, with an `ETag`; outside the spec itself.
+    #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
+    async fn openapi_json(rqctx: RequestContext<Self::Context>)
+        -> Result<Response<Body>, ApiError>;
+
+    /// A reference page rendered from the spec; outside the spec itself.
+    #[endpoint { method = GET, path = "/docs", unpublished = true }]
+    async fn docs(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
 }
 
 /// Title of the spec.

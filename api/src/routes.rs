@@ -33,7 +33,11 @@ const METHODS: [Method; 8] = [
     Method::TRACE,
 ];
 
-/// The spec's paths as segment templates, with the methods each serves.
+/// Routes of the trait that the spec leaves out (`unpublished`): the server's own documents.
+const UNPUBLISHED: [(&str, &str); 2] = [("/openapi.json", "GET"), ("/docs", "GET")];
+
+/// The spec's paths as segment templates, with the methods each serves, and the unpublished
+/// routes.
 pub struct Routes {
     templates: Vec<(Vec<Segment>, BTreeSet<String>)>,
 }
@@ -52,6 +56,12 @@ impl Routes {
     }
 
     fn from_paths(paths: &serde_json::Value) -> Routes {
+        let unpublished = UNPUBLISHED.iter().map(|(path, method)| {
+            let segments = segments(path)
+                .map(|s| Segment::Literal(s.to_owned()))
+                .collect();
+            (segments, BTreeSet::from([(*method).to_owned()]))
+        });
         let templates = paths
             .as_object()
             .into_iter()
@@ -71,6 +81,7 @@ impl Routes {
                     .collect();
                 (segments, methods)
             })
+            .chain(unpublished)
             .collect();
         Routes { templates }
     }
@@ -145,6 +156,9 @@ pub fn register_fallbacks<C: ServerContext>(api: &mut ApiDescription<C>) {
             .entry(prefix)
             .or_default()
             .extend(methods.map(|(m, _)| m.to_uppercase()));
+    }
+    for (path, method) in UNPUBLISHED {
+        nodes.entry(path.into()).or_default().insert(method.into());
     }
     for (path, served) in nodes {
         let variables: Vec<&str> = segments(&path)

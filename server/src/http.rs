@@ -1,6 +1,7 @@
 //! The HTTP adapter: dropshot handlers that read the request, call one service operation and
 //! map the answer to wire types. The only place where service errors become API errors.
 
+use crate::docs;
 use crate::service::{
     Access, CreateChannel, ListChannels, RequestHeaders, Service, ServiceError, UpdateChannel,
 };
@@ -10,8 +11,8 @@ use contact_channels_api::types::*;
 use contact_channels_api::{
     ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
 };
-use dropshot::{HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
-use http::HeaderName;
+use dropshot::{Body, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use http::{header, HeaderName, Response, StatusCode};
 use serde_json::json;
 use std::sync::{Arc, LazyLock};
 
@@ -238,6 +239,32 @@ fn header(rqctx: &RequestContext<Arc<Service>>, names: &[HeaderName]) -> Option<
 }
 
 /// Stack Auth's authentication headers.
+/// A document that never changes while the server runs: 304 when the client has it already.
+fn static_document(
+    rqctx: &RequestContext<Arc<Service>>,
+    text: &'static str,
+    etag: &str,
+    content_type: &'static str,
+) -> Response<Body> {
+    let cached = rqctx
+        .request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    let builder = Response::builder()
+        .header(header::ETAG, etag)
+        .header(header::CACHE_CONTROL, "no-cache");
+    let response = if cached {
+        builder.status(StatusCode::NOT_MODIFIED).body(Body::empty())
+    } else {
+        builder
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(text))
+    };
+    response.expect("status and headers are valid")
+}
+
 /// The routing error for a request that dropshot sent to a handler of another spec path: the
 /// verification routes share router nodes with the channel routes (see [`VerifySegment`]).
 fn misrouted(rqctx: &RequestContext<Arc<Service>>) -> ApiError {
@@ -444,6 +471,26 @@ impl ContactChannelsApi for ServerImpl {
             }))
         })
         .await
+    }
+
+    async fn openapi_json(
+        rqctx: RequestContext<Self::Context>,
+    ) -> Result<Response<Body>, ApiError> {
+        Ok(static_document(
+            &rqctx,
+            docs::SPEC,
+            &docs::SPEC_ETAG,
+            "application/json",
+        ))
+    }
+
+    async fn docs(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        Ok(static_document(
+            &rqctx,
+            &docs::PAGE,
+            &docs::PAGE_ETAG,
+            "text/html; charset=utf-8",
+        ))
     }
 
     async fn refresh_session(

@@ -1,6 +1,7 @@
 //! The contact-channel server: HTTP adapter ([`http`]) → rules ([`service`]) → storage
 //! ([`store`]). See ARCHITECTURE.md for the map.
 
+pub mod docs;
 pub mod http;
 pub mod mail;
 pub mod server;

@@ -53,6 +53,9 @@ async fn a_method_the_path_lacks_is_405_with_allow() {
         ),
         (Method::GET, "/api/v1/auth/sessions".into(), "POST"),
         (Method::OPTIONS, "/api/v1/users".into(), "POST"),
+        // The server's own documents, outside the spec.
+        (Method::POST, "/openapi.json".into(), "GET"),
+        (Method::HEAD, "/docs".into(), "GET"),
     ];
     for (method, path, allow) in cases {
         let response = t.raw(method.clone(), &path).send().await.unwrap();
