@@ -200,6 +200,19 @@ pub trait ContactChannelsApi {
     /// A reference page rendered from the spec; outside the spec itself.
     #[endpoint { method = GET, path = "/docs", unpublished = true }]
     async fn docs(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
+
+    /// Liveness: 200 while the process serves. For operators; outside the spec.
+    #[endpoint { method = GET, path = "/healthz", unpublished = true }]
+    async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
+
+    /// Readiness: 200 when the database answers and the instance is not draining, else 503.
+    /// For load balancers; outside the spec.
+    #[endpoint { method = GET, path = "/readyz", unpublished = true }]
+    async fn readyz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
+
+    /// Prometheus metrics, in the text format. For monitoring; outside the spec.
+    #[endpoint { method = GET, path = "/metrics", unpublished = true }]
+    async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError>;
 }
 
 /// Title of the spec.

@@ -33,8 +33,15 @@ const METHODS: [Method; 8] = [
     Method::TRACE,
 ];
 
-/// Routes of the trait that the spec leaves out (`unpublished`): the server's own documents.
-const UNPUBLISHED: [(&str, &str); 2] = [("/openapi.json", "GET"), ("/docs", "GET")];
+/// Routes of the trait that the spec leaves out (`unpublished`): the server's own documents and
+/// its operational routes.
+const UNPUBLISHED: [(&str, &str); 5] = [
+    ("/openapi.json", "GET"),
+    ("/docs", "GET"),
+    ("/healthz", "GET"),
+    ("/readyz", "GET"),
+    ("/metrics", "GET"),
+];
 
 /// The spec's paths as segment templates, with the methods each serves, and the unpublished
 /// routes.

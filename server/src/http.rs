@@ -2,6 +2,7 @@
 //! map the answer to wire types. The only place where service errors become API errors.
 
 use crate::docs;
+use crate::ops::{Ops, Readiness};
 use crate::service::{
     Access, CreateChannel, ListChannels, RequestHeaders, Service, ServiceError, UpdateChannel,
 };
@@ -11,13 +12,21 @@ use contact_channels_api::types::*;
 use contact_channels_api::{
     ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
 };
-use dropshot::{Body, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use dropshot::{
+    Body, HttpResponse, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext,
+};
 use http::{header, HeaderName, Response, StatusCode};
 use serde_json::json;
 use std::sync::{Arc, LazyLock};
 
-/// The implementation of [`ContactChannelsApi`]; its context is the [`Service`].
+/// The implementation of [`ContactChannelsApi`].
 pub enum ServerImpl {}
+
+/// What every handler shares: the rules, and the instance's operational state.
+pub struct HandlerContext {
+    pub service: Arc<Service>,
+    pub ops: Arc<Ops>,
+}
 
 impl From<ChannelRecord> for ContactChannel {
     fn from(c: ChannelRecord) -> Self {
@@ -228,7 +237,7 @@ fn prefixed(name: &str) -> [HeaderName; 2] {
 }
 
 /// A header under the first of its names present.
-fn header(rqctx: &RequestContext<Arc<Service>>, names: &[HeaderName]) -> Option<String> {
+fn header(rqctx: &RequestContext<HandlerContext>, names: &[HeaderName]) -> Option<String> {
     let headers = rqctx.request.headers();
     names.iter().find_map(|name| {
         headers
@@ -239,9 +248,19 @@ fn header(rqctx: &RequestContext<Arc<Service>>, names: &[HeaderName]) -> Option<
 }
 
 /// Stack Auth's authentication headers.
+/// `{"status": …}` with `status`, for the operational routes.
+fn status_json(status: StatusCode, what: &str) -> Response<Body> {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(Body::from(json!({ "status": what }).to_string()))
+        .expect("status and headers are valid")
+}
+
 /// A document that never changes while the server runs: 304 when the client has it already.
 fn static_document(
-    rqctx: &RequestContext<Arc<Service>>,
+    rqctx: &RequestContext<HandlerContext>,
     text: &'static str,
     etag: &str,
     content_type: &'static str,
@@ -267,7 +286,7 @@ fn static_document(
 
 /// The routing error for a request that dropshot sent to a handler of another spec path: the
 /// verification routes share router nodes with the channel routes (see [`VerifySegment`]).
-fn misrouted(rqctx: &RequestContext<Arc<Service>>) -> ApiError {
+fn misrouted(rqctx: &RequestContext<HandlerContext>) -> ApiError {
     let request = &rqctx.request;
     Routes::of_spec()
         .misrouted(request.method(), request.uri().path())
@@ -276,11 +295,11 @@ fn misrouted(rqctx: &RequestContext<Arc<Service>>) -> ApiError {
 
 /// Whether a channel route's request is on `/contact-channels/verify/check-code`, a spec path
 /// of its own that only `check_contact_channel_verification_code` serves.
-fn on_check_code_path(rqctx: &RequestContext<Arc<Service>>) -> bool {
+fn on_check_code_path(rqctx: &RequestContext<HandlerContext>) -> bool {
     rqctx.request.uri().path().ends_with("/verify/check-code")
 }
 
-fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
+fn request_headers(rqctx: &RequestContext<HandlerContext>) -> RequestHeaders {
     let [project_id, access_type, publishable_client_key, secret_server_key, super_secret_admin_key, access_token] =
         AUTH_HEADERS.each_ref().map(|names| header(rqctx, names));
     RequestHeaders {
@@ -294,14 +313,14 @@ fn request_headers(rqctx: &RequestContext<Arc<Service>>) -> RequestHeaders {
 }
 
 impl ContactChannelsApi for ServerImpl {
-    type Context = Arc<Service>;
+    type Context = HandlerContext;
 
     async fn list_contact_channels(
         rqctx: RequestContext<Self::Context>,
         query: Checked<Query<ContactChannelListQuery>>,
     ) -> ApiResult<HttpResponseOk<ContactChannelList>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "list_contact_channels", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let query = query.into_result()?.into_inner();
             let input = ListChannels {
@@ -326,8 +345,8 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<ContactChannelCreate>,
     ) -> ApiResult<HttpResponseCreated<ContactChannel>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "create_contact_channel", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
             let input = CreateChannel {
@@ -348,11 +367,11 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
-        reply(async {
+        reply(&rqctx, "get_contact_channel", async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
-            let service = rqctx.context();
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             let channel = service
@@ -368,11 +387,11 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
         body: JsonBody<ContactChannelUpdate>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
-        reply(async {
+        reply(&rqctx, "update_contact_channel", async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
-            let service = rqctx.context();
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             // `type` is accepted and can only be "email": nothing changes because of it.
@@ -395,11 +414,11 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(async {
+        reply(&rqctx, "delete_contact_channel", async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
-            let service = rqctx.context();
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             service
@@ -415,8 +434,8 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
         body: JsonBody<VerificationCodeSend>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "send_contact_channel_verification_code", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             let body = body.into_result()?;
@@ -438,11 +457,11 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<VerifyPath>>,
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(async {
+        reply(&rqctx, "verify_contact_channel", async {
             if path.into_result().is_err() {
                 return Err(misrouted(&rqctx));
             }
-            let service = rqctx.context();
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             service
                 .verify_code(&caller, &body.into_result()?.code)
@@ -457,11 +476,11 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<CheckCodePath>>,
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<VerificationCodeCheck>> {
-        reply(async {
+        reply(&rqctx, "check_contact_channel_verification_code", async {
             if path.into_result().is_err() {
                 return Err(misrouted(&rqctx));
             }
-            let service = rqctx.context();
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             service
                 .check_code(&caller, &body.into_result()?.code)
@@ -493,18 +512,46 @@ impl ContactChannelsApi for ServerImpl {
         ))
     }
 
+    async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        let _ = rqctx;
+        Ok(status_json(StatusCode::OK, "alive"))
+    }
+
+    async fn readyz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        Ok(match rqctx.context().ops.readiness().await {
+            Readiness::Ready => status_json(StatusCode::OK, "ready"),
+            Readiness::Draining => status_json(StatusCode::SERVICE_UNAVAILABLE, "draining"),
+            Readiness::DatabaseUnavailable => {
+                status_json(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+            }
+        })
+    }
+
+    async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        Ok(Response::builder()
+            .header(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )
+            .body(Body::from(rqctx.context().ops.render()))
+            .expect("status and headers are valid"))
+    }
+
     async fn refresh_session(
         rqctx: RequestContext<Self::Context>,
     ) -> ApiResult<HttpResponseOk<SessionRefresh>> {
-        reply(async { Ok(HttpResponseOk(Self::refresh(&rqctx).await?)) }).await
+        reply(&rqctx, "refresh_session", async {
+            Ok(HttpResponseOk(Self::refresh(&rqctx).await?))
+        })
+        .await
     }
 
     async fn create_user(
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UserCreate>,
     ) -> ApiResult<HttpResponseCreated<User>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "create_user", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
             let user = service
@@ -519,8 +566,8 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<UserPath>>,
     ) -> ApiResult<HttpResponseOk<User>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "get_user", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             Ok(HttpResponseOk(
@@ -534,8 +581,8 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<UserPath>>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "delete_user", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
             service.delete_user(&caller, &path.user_id).await?;
@@ -548,8 +595,8 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<SessionCreate>,
     ) -> ApiResult<HttpResponseOk<Session>> {
-        reply(async {
-            let service = rqctx.context();
+        reply(&rqctx, "create_session", async {
+            let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
             let tokens = service
@@ -565,8 +612,8 @@ impl ContactChannelsApi for ServerImpl {
 }
 
 impl ServerImpl {
-    async fn refresh(rqctx: &RequestContext<Arc<Service>>) -> Result<SessionRefresh, ApiError> {
-        let service = rqctx.context();
+    async fn refresh(rqctx: &RequestContext<HandlerContext>) -> Result<SessionRefresh, ApiError> {
+        let service = &rqctx.context().service;
         let caller = service.authenticate(&request_headers(rqctx)).await?;
         let token = header(rqctx, &*REFRESH_TOKEN);
         let access_token = service.refresh_session(&caller, token.as_deref()).await?;
@@ -575,6 +622,14 @@ impl ServerImpl {
 }
 
 /// Runs a handler body and answers its error, whatever it is, in the API's error shape.
-async fn reply<R>(body: impl std::future::Future<Output = Result<R, ApiError>>) -> ApiResult<R> {
-    Ok(Reply(body.await))
+/// Runs a handler's body and answers through [`Reply`], counting the request in the metrics.
+async fn reply<R: HttpResponse>(
+    rqctx: &RequestContext<HandlerContext>,
+    operation: &'static str,
+    body: impl std::future::Future<Output = Result<R, ApiError>>,
+) -> ApiResult<R> {
+    let request = rqctx.context().ops.start(operation);
+    let reply = Reply(body.await);
+    request.finish(reply.status_code().as_u16());
+    Ok(reply)
 }

@@ -4,6 +4,7 @@
 pub mod docs;
 pub mod http;
 pub mod mail;
+pub mod ops;
 pub mod server;
 pub mod service;
 pub mod store;

@@ -94,6 +94,13 @@ enum Command {
         /// base URL, the development project's id and keys, and the outbox folder.
         #[arg(long)]
         ephemeral: bool,
+        /// On SIGTERM or Ctrl-C: seconds to keep serving while `/readyz` answers 503, so that
+        /// load balancers stop sending requests before the listener closes.
+        #[arg(long, env = "CONTACT_CHANNELS_DRAIN_DELAY", default_value_t = 0.0, value_parser = seconds)]
+        drain_delay: f64,
+        /// Then: seconds the requests in flight get to finish before the server exits anyway.
+        #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
+        shutdown_timeout: f64,
     },
     /// Manage projects.
     #[command(subcommand)]
@@ -168,6 +175,16 @@ impl LogLevel {
     }
 }
 
+/// A duration in seconds, such as `2` or `0.5`.
+fn seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s.is_finite() && (0.0..=86_400.0).contains(&s) => Ok(s),
+        _ => Err(format!(
+            "{text:?} is not a number of seconds from 0 to 86400"
+        )),
+    }
+}
+
 /// Waits for Ctrl-C or SIGTERM (how test harnesses and orchestrators stop a server).
 async fn wait_for_shutdown() -> Result<()> {
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -229,6 +246,8 @@ async fn main() -> Result<()> {
             smtp_url,
             mail_from,
             ephemeral,
+            drain_delay,
+            shutdown_timeout,
         } => {
             let outbox = if ephemeral {
                 std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()))
@@ -265,8 +284,13 @@ async fn main() -> Result<()> {
             }
             eprintln!("contact-channels listening on {}", running.url());
             wait_for_shutdown().await?;
-            eprintln!("shutting down: finishing requests in flight");
-            running.close().await?;
+            eprintln!("shutting down: draining, then finishing requests in flight");
+            running
+                .shutdown(
+                    Duration::from_secs_f64(drain_delay),
+                    Duration::from_secs_f64(shutdown_timeout),
+                )
+                .await?;
             if ephemeral {
                 // Best effort: the folder exists only once an email was written.
                 let _ = std::fs::remove_dir_all(&outbox);

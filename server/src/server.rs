@@ -1,7 +1,8 @@
 //! Starting the server: open the store, build the service, serve the API with dropshot.
 
-use crate::http::ServerImpl;
+use crate::http::{HandlerContext, ServerImpl};
 use crate::mail::{Mailer, OutboxMailer, SmtpMailer};
+use crate::ops::Ops;
 use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
@@ -101,7 +102,10 @@ pub struct RunningServer {
     pub local_addr: SocketAddr,
     /// The service behind it, for setup in tests and commands.
     pub service: Arc<Service>,
-    server: HttpServer<Arc<Service>>,
+    /// Its operational state: readiness and metrics.
+    pub ops: Arc<Ops>,
+    store: Arc<dyn Store>,
+    server: HttpServer<HandlerContext>,
 }
 
 impl RunningServer {
@@ -113,6 +117,22 @@ impl RunningServer {
     /// Stops accepting requests, finishes the ones in flight, and returns.
     pub async fn close(self) -> Result<()> {
         self.server.close().await.map_err(|e| anyhow::anyhow!(e))
+    }
+
+    /// Shuts down without dropping a request: `/readyz` answers 503 at once, requests are still
+    /// served for `drain_delay` (while balancers notice), then the listener closes and the
+    /// requests in flight finish, for at most `timeout`; last, the store finishes (SQLite copies
+    /// the WAL into the database file, PostgreSQL closes its pool).
+    pub async fn shutdown(self, drain_delay: Duration, timeout: Duration) -> Result<()> {
+        self.ops.start_draining();
+        tokio::time::sleep(drain_delay).await;
+        let store = self.store.clone();
+        match tokio::time::timeout(timeout, self.close()).await {
+            Ok(closed) => closed?,
+            Err(_) => anyhow::bail!("requests still in flight after {timeout:?}"),
+        }
+        store.close().await;
+        Ok(())
     }
 }
 
@@ -145,6 +165,8 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
     let mut api = contact_channels_api_mod::api_description::<ServerImpl>()
         .map_err(|e| anyhow::anyhow!("the API description is invalid: {e}"))?;
     contact_channels_api::routes::register_fallbacks(&mut api);
+    let ops = Arc::new(Ops::new(backends.store.clone()));
+    let store = backends.store.clone();
     let service = Arc::new(Service::new(
         backends.store,
         backends.mailer,
@@ -156,13 +178,19 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
         default_request_body_max_bytes: REQUEST_BODY_MAX_BYTES,
         ..Default::default()
     };
-    let server = ServerBuilder::new(api, service.clone(), log)
+    let context = HandlerContext {
+        service: service.clone(),
+        ops: ops.clone(),
+    };
+    let server = ServerBuilder::new(api, context, log)
         .config(dropshot_config)
         .start()
         .with_context(|| format!("listening on {}", config.bind))?;
     Ok(RunningServer {
         local_addr: server.local_addr(),
         service,
+        ops,
+        store,
         server,
     })
 }

@@ -168,9 +168,27 @@ fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(&text).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
+/// What a store reports to `/metrics`; each engine fills what it has.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StoreStats {
+    /// SQLite: writes waiting for the writer thread.
+    pub writer_queue: Option<u64>,
+    /// SQLite: writes in the last transaction the writer committed.
+    pub last_batch: Option<u64>,
+    /// PostgreSQL: connections open, and of those idle.
+    pub pool_connections: Option<(u64, u64)>,
+}
+
 /// Storage of projects, users, contact channels and refresh tokens.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Answers a trivial query: whether the database is reachable now (for `/readyz`).
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// Finishes for a clean exit, once no request is left: SQLite copies the WAL into the
+    /// database file, PostgreSQL closes its pool.
+    async fn close(&self);
+    /// Gauges for `/metrics`.
+    fn stats(&self) -> StoreStats;
     /// Adds a project.
     async fn create_project(&self, project: &ProjectRecord) -> Result<(), StoreError>;
     /// Adds a project if there is none yet, atomically across instances; whether it did.

@@ -258,6 +258,26 @@ async fn demote_primary(
 
 #[async_trait]
 impl Store for PgStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(backend)
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    fn stats(&self) -> StoreStats {
+        let (size, idle) = (self.pool.size(), self.pool.num_idle());
+        StoreStats {
+            pool_connections: Some((u64::from(size), idle as u64)),
+            ..StoreStats::default()
+        }
+    }
+
     async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
         insert_project(&self.pool, p).await
     }

@@ -18,6 +18,7 @@ use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
 use rusqlite_migration::{Migrations, M};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, PoisonError};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -45,8 +46,18 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Box<dyn Job>>,
     /// `None` in memory, where the writer's connection is the database: reads go to it too.
     readers: Option<Arc<Readers>>,
-    /// Dropping the last clone stops the checkpointer thread (files only).
-    _checkpointer: Option<mpsc::Sender<()>>,
+    /// Dropping the last clone stops the checkpointer thread (files only); sending on it asks
+    /// for a last, truncating checkpoint, answered when done.
+    _checkpointer: Option<mpsc::Sender<oneshot::Sender<()>>>,
+    /// What the writer reports to `/metrics`.
+    gauges: Arc<WriterGauges>,
+}
+
+/// The writer's queue and batch sizes, shared with its thread.
+#[derive(Default)]
+struct WriterGauges {
+    queued: AtomicU64,
+    last_batch: AtomicU64,
 }
 
 /// The columns [`channel_from_row`] reads, in its order.
@@ -115,15 +126,18 @@ impl SqliteStore {
 
     fn start(conn: Connection, readers: Option<Arc<Readers>>) -> Result<Self, StoreError> {
         let (writer, jobs) = mpsc::channel();
+        let gauges = Arc::new(WriterGauges::default());
+        let thread_gauges = gauges.clone();
         // The thread ends when the last clone of the store, and so of `writer`, is dropped.
         std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || write_loop(&conn, &jobs))
+            .spawn(move || write_loop(&conn, &jobs, &thread_gauges))
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
         Ok(SqliteStore {
             writer,
             readers,
             _checkpointer: None,
+            gauges,
         })
     }
 
@@ -134,6 +148,7 @@ impl SqliteStore {
         F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
+        self.gauges.queued.fetch_add(1, Ordering::Relaxed);
         self.writer
             .send(Box::new(Write { work, reply }))
             .map_err(|_| writer_gone())?;
@@ -347,10 +362,15 @@ impl<T: Send + 'static> Answer for Ran<T> {
 }
 
 /// The writer thread: runs the writes waiting at each wake-up as one transaction.
-fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>) {
+fn write_loop(conn: &Connection, jobs: &mpsc::Receiver<Box<dyn Job>>, gauges: &WriterGauges) {
     while let Ok(first) = jobs.recv() {
-        let batch = std::iter::once(first).chain(jobs.try_iter().take(MAX_BATCH - 1));
-        run_batch(conn, batch);
+        let batch: Vec<_> = std::iter::once(first)
+            .chain(jobs.try_iter().take(MAX_BATCH - 1))
+            .collect();
+        let size = batch.len() as u64;
+        gauges.queued.fetch_sub(size, Ordering::Relaxed);
+        gauges.last_batch.store(size, Ordering::Relaxed);
+        run_batch(conn, batch.into_iter());
     }
 }
 
@@ -420,11 +440,24 @@ fn run_cached(conn: &Connection, sql: &str) -> rusqlite::Result<()> {
     conn.prepare_cached(sql)?.execute([]).map(drop)
 }
 
-/// Checkpoints every [`CHECKPOINT_INTERVAL`] until `stop` hangs up.
-fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
-    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_INTERVAL) {
-        if let Err(e) = checkpoint(conn) {
-            tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+/// Checkpoints every [`CHECKPOINT_INTERVAL`] until `stop` hangs up, or asks for a last one:
+/// then copies all of the WAL, starts it over empty, and answers.
+fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<oneshot::Sender<()>>) {
+    loop {
+        match stop.recv_timeout(CHECKPOINT_INTERVAL) {
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if let Err(e) = checkpoint(conn) {
+                    tracing::warn!(error = %e, "SQLite WAL checkpoint failed");
+                }
+            }
+            Ok(done) => {
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "the last SQLite WAL checkpoint failed");
+                }
+                let _ = done.send(());
+                return;
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
     }
 }
@@ -582,6 +615,29 @@ fn change_one(
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    async fn close(&self) {
+        // Every request was answered, so every write is committed: only the WAL is left to copy.
+        if let Some(stop) = &self._checkpointer {
+            let (done, finished) = oneshot::channel();
+            if stop.send(done).is_ok() {
+                let _ = finished.await;
+            }
+        }
+    }
+
+    fn stats(&self) -> StoreStats {
+        StoreStats {
+            writer_queue: Some(self.gauges.queued.load(Ordering::Relaxed)),
+            last_batch: Some(self.gauges.last_batch.load(Ordering::Relaxed)),
+            pool_connections: None,
+        }
+    }
+
     async fn create_project(&self, p: &ProjectRecord) -> Result<(), StoreError> {
         let p = p.clone();
         self.write(move |conn| insert_project(conn, &p)).await

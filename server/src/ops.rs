@@ -1,0 +1,202 @@
+//! What operators and load balancers see: liveness, readiness (draining, database reachable) and
+//! Prometheus metrics. Outside the API and its spec.
+
+use crate::store::Store;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long `/readyz` waits for the database's answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: &'static str,
+    status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: &'static str,
+}
+
+/// The instance's operational state, shared by every request.
+pub struct Ops {
+    store: Arc<dyn Store>,
+    draining: AtomicBool,
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<OperationLabels, Histogram>,
+    in_flight: Gauge,
+    writer_queue: Gauge,
+    writer_batch: Gauge,
+    pool_connections: Gauge,
+    pool_idle: Gauge,
+}
+
+/// Whether the instance should get traffic, and why not.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Readiness {
+    Ready,
+    Draining,
+    DatabaseUnavailable,
+}
+
+impl Ops {
+    /// Fresh state and metrics for an instance on `store`.
+    pub fn new(store: Arc<dyn Store>) -> Ops {
+        let mut registry = Registry::with_prefix("contact_channels");
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "Requests answered, by operation and status",
+            requests.clone(),
+        );
+        // 100 µs to about 13 s.
+        let latency = Family::<OperationLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(prometheus_client::metrics::histogram::exponential_buckets(
+                0.0001, 2.0, 18,
+            ))
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "Time from handler start to the answer, by operation",
+            latency.clone(),
+        );
+        let gauge = |registry: &mut Registry, name: &str, help: &str| {
+            let gauge = Gauge::default();
+            registry.register(name, help, gauge.clone());
+            gauge
+        };
+        let in_flight = gauge(
+            &mut registry,
+            "http_requests_in_flight",
+            "Requests being handled",
+        );
+        let stats = store.stats();
+        let (writer_queue, writer_batch) = if stats.writer_queue.is_some() {
+            (
+                gauge(
+                    &mut registry,
+                    "sqlite_writer_queue",
+                    "Writes waiting for the SQLite writer",
+                ),
+                gauge(
+                    &mut registry,
+                    "sqlite_writer_batch",
+                    "Writes in the SQLite writer's last transaction",
+                ),
+            )
+        } else {
+            (Gauge::default(), Gauge::default())
+        };
+        let (pool_connections, pool_idle) = if stats.pool_connections.is_some() {
+            (
+                gauge(
+                    &mut registry,
+                    "pg_pool_connections",
+                    "PostgreSQL connections open",
+                ),
+                gauge(
+                    &mut registry,
+                    "pg_pool_idle_connections",
+                    "PostgreSQL connections open and idle",
+                ),
+            )
+        } else {
+            (Gauge::default(), Gauge::default())
+        };
+        Ops {
+            store,
+            draining: AtomicBool::new(false),
+            registry,
+            requests,
+            latency,
+            in_flight,
+            writer_queue,
+            writer_batch,
+            pool_connections,
+            pool_idle,
+        }
+    }
+
+    /// Counts a request as started; the guard records it when it ends.
+    pub fn start(&self, operation: &'static str) -> InFlight<'_> {
+        self.in_flight.inc();
+        InFlight {
+            ops: self,
+            operation,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// From now on `/readyz` answers 503, so that balancers stop sending requests.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    /// Ready unless draining or the database does not answer a trivial query in time.
+    pub async fn readiness(&self) -> Readiness {
+        if self.draining.load(Ordering::SeqCst) {
+            return Readiness::Draining;
+        }
+        match tokio::time::timeout(READY_TIMEOUT, self.store.ping()).await {
+            Ok(Ok(())) => Readiness::Ready,
+            _ => Readiness::DatabaseUnavailable,
+        }
+    }
+
+    /// The metrics in Prometheus' text format.
+    pub fn render(&self) -> String {
+        let stats = self.store.stats();
+        let set = |gauge: &Gauge, value: Option<u64>| {
+            gauge.set(value.map_or(0, |v| i64::try_from(v).unwrap_or(i64::MAX)));
+        };
+        set(&self.writer_queue, stats.writer_queue);
+        set(&self.writer_batch, stats.last_batch);
+        set(&self.pool_connections, stats.pool_connections.map(|p| p.0));
+        set(&self.pool_idle, stats.pool_connections.map(|p| p.1));
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)
+            .expect("writing to a String cannot fail");
+        text
+    }
+}
+
+/// A request being handled; [`InFlight::finish`] records its status and duration.
+pub struct InFlight<'a> {
+    ops: &'a Ops,
+    operation: &'static str,
+    started: std::time::Instant,
+}
+
+impl InFlight<'_> {
+    /// Records the answer's status.
+    pub fn finish(self, status: u16) {
+        let ops = self.ops;
+        ops.requests
+            .get_or_create(&RequestLabels {
+                operation: self.operation,
+                status,
+            })
+            .inc();
+        ops.latency
+            .get_or_create(&OperationLabels {
+                operation: self.operation,
+            })
+            .observe(self.started.elapsed().as_secs_f64());
+    }
+}
+
+impl Drop for InFlight<'_> {
+    /// A request that ends, answered or cancelled, is no longer in flight.
+    fn drop(&mut self) {
+        self.ops.in_flight.dec();
+    }
+}
