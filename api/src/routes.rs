@@ -80,12 +80,7 @@ impl Routes {
                         false => Segment::Literal(s.to_owned()),
                     })
                     .collect();
-                let methods = item
-                    .as_object()
-                    .into_iter()
-                    .flatten()
-                    .map(|(method, _)| method.to_uppercase())
-                    .collect();
+                let methods = http_methods(item).collect();
                 (segments, methods)
             })
             .chain(unpublished)
@@ -134,6 +129,15 @@ impl Routes {
     }
 }
 
+/// The methods of a path item, upper-case (its other keys, such as `parameters`, are not).
+fn http_methods(item: &serde_json::Value) -> impl Iterator<Item = String> + '_ {
+    item.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(key, _)| key.to_uppercase())
+        .filter(|key| METHODS.iter().any(|m| m.as_str() == key))
+}
+
 /// A path's segments, as dropshot's router splits them (empty segments are skipped).
 fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.split('/').filter(|s| !s.is_empty())
@@ -158,11 +162,7 @@ pub fn register_fallbacks<C: ServerContext>(api: &mut ApiDescription<C>) {
             prefix.push_str(segment);
             nodes.entry(prefix.clone()).or_default();
         }
-        let methods = item.as_object().into_iter().flatten();
-        nodes
-            .entry(prefix)
-            .or_default()
-            .extend(methods.map(|(m, _)| m.to_uppercase()));
+        nodes.entry(prefix).or_default().extend(http_methods(item));
     }
     for (path, method) in UNPUBLISHED {
         nodes.entry(path.into()).or_default().insert(method.into());

@@ -21,11 +21,16 @@ pub mod rules {
     /// A verification code: 45 characters of Crockford's base32 alphabet, either case.
     pub const CODE_PATTERN: &str = "^[0-9a-hjkmnp-tv-zA-HJKMNP-TV-Z]{45}$";
     /// An http(s) URL with a host name or an IPv4 address, an optional port, and printable
-    /// ASCII after it: every string it matches is a URL the server can parse.
+    /// ASCII after it: every string it matches is a URL the server can parse. So a host name's
+    /// labels have no `--` in third and fourth place (`xn--` labels must be valid punycode),
+    /// its last label starts with a letter (one of digits would be read as an IPv4 part), and
+    /// the port is at most 65535.
     pub const CALLBACK_URL_PATTERN: &str = "^[hH][tT][tT][pP][sS]?://\
-        (([A-Za-z0-9-]+\\.)*[A-Za-z][A-Za-z0-9-]*\
+        (([A-Za-z0-9]([A-Za-z0-9-]([A-Za-z0-9][A-Za-z0-9-]*|-([A-Za-z0-9][A-Za-z0-9-]*)?)?)?\\.)*\
+        [A-Za-z]([A-Za-z0-9-]([A-Za-z0-9][A-Za-z0-9-]*|-([A-Za-z0-9][A-Za-z0-9-]*)?)?)?\
         |((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\
-        (:[0-9]{1,4})?([/?#][!-~]*)?$";
+        (:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?\
+        ([/?#][!-~]*)?$";
     /// A list cursor: 16 lowercase hex digits, as `next_cursor` gives them.
     pub const CURSOR_PATTERN: &str = "^[0-9a-f]{16}$";
     /// Longest email address (RFC 5321's path limit).

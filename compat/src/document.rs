@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::generic::compare_rest;
 use crate::operation::{operations, path_shape, METHODS};
 use crate::report::Change;
-use crate::resolve::{object, strip_docs, union_keys, Doc};
+use crate::resolve::{object, object_at, strip_docs, union_keys, Doc};
 use crate::rules::Rule;
 use crate::security;
 use crate::sink::{Loc, Sink};
@@ -39,10 +39,6 @@ pub(crate) fn compare_document(old: &Doc, new: &Doc) -> Vec<Change> {
         &mut sink,
     );
     sink.into_changes()
-}
-
-fn object_at<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
-    object(map.get(key).unwrap_or(&Value::Null))
 }
 
 /// Path-item keys other than operations and parameters (which operations

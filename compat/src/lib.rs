@@ -15,9 +15,20 @@
 //! [`Direction::Response`]: the client consumes them, so loosening (a higher
 //! `maxLength`, `nullable` added, a new enum value) is breaking and
 //! tightening is not. `$ref`s are resolved (cycles are cut by tracking the
-//! `(old ref, new ref)` pairs being compared), and a component used by
-//! several operations is reported under each operation that reaches it, in
-//! each direction it is reached.
+//! pairs of schemas being compared, each identified by what is compared
+//! rather than by a `$ref`, so flattened `allOf`s and references that never
+//! line up are cut too; a depth and a step limit are the last resort, and
+//! reaching one is reported as `unclassified-change`), and a component used
+//! by several operations is reported under each operation that reaches it,
+//! in each direction it is reached.
+//!
+//! The comparison fails closed: what it cannot prove compatible is breaking
+//! in its direction. A composition (`allOf`/`oneOf`/`anyOf`) on one side
+//! only is proven compatible, or not, by comparing the other side with its
+//! members (`request-composition-changed` / `response-composition-changed`
+//! when that fails, `schema-composition-changed` when it succeeds); an
+//! added `allOf` member or `not` is a tightening and a removed one a
+//! loosening; a changed `not` is compared in the opposite direction.
 //!
 //! Consumers use progenitor, which generates **closed** Rust enums: a new
 //! value in a response enum fails to decode, so it is breaking; in a request
@@ -82,7 +93,7 @@
 //! | `response-header-became-required` | info | minor | An optional response header became required. |
 //! | `request-property-added-required` | breaking | major | A required property was added to a request schema. |
 //! | `request-property-added-optional` | info | minor | An optional property was added to a request schema. |
-//! | `request-closed-property-removed` | breaking | major | A property was removed from a closed request object (additionalProperties: false): old clients sending it are refused. |
+//! | `request-closed-property-removed` | breaking | major | A property was removed from a request object that is closed (additionalProperties: false) or whose additionalProperties schema the old property's values do not provably fit: old clients sending it are refused. |
 //! | `request-property-removed` | warning | minor | A property was removed from an open request object: the server now ignores it. |
 //! | `request-property-became-required` | breaking | major | A request property became required. |
 //! | `request-property-became-optional` | info | minor | A request property became optional. |
@@ -99,7 +110,7 @@
 //! | `request-alternative-added` | info | minor | A request oneOf/anyOf accepts a new alternative. |
 //! | `request-alternative-removed` | breaking | major | A request oneOf/anyOf alternative was removed. |
 //! | `response-property-added` | info | minor | A property was added to an open response object. |
-//! | `response-closed-object-property-added` | breaking | major | A property was added to a closed response object (additionalProperties: false): old validation rejects it. |
+//! | `response-closed-object-property-added` | breaking | major | A property was added to a response object that was closed (additionalProperties: false) or whose old additionalProperties schema the new property's values do not provably fit: old validation rejects it. |
 //! | `response-property-removed` | breaking | major | A required response property was removed. |
 //! | `response-optional-property-removed` | warning | minor | An optional response property was removed: it was documented, consumers may rely on it. |
 //! | `response-property-became-optional` | breaking | major | A required response property became optional. |
@@ -120,7 +131,9 @@
 //! | `default-changed` | warning | minor | A default value was added, removed or changed: omitting the field now means something else. |
 //! | `access-mode-changed` | warning | minor | readOnly or writeOnly changed. |
 //! | `discriminator-changed` | breaking | major | A discriminator changed: tagged values decode differently. |
-//! | `schema-composition-changed` | warning | minor | allOf/oneOf/anyOf/not changed in a way the comparison cannot classify. |
+//! | `schema-composition-changed` | warning | minor | allOf/oneOf/anyOf/not changed in a way proven compatible in its direction: the wire still works, generated types change. |
+//! | `request-composition-changed` | breaking | major | A request schema's allOf/oneOf/anyOf/not changed and the new schema cannot be proven to accept every value the old one did (fails closed). |
+//! | `response-composition-changed` | breaking | major | A response schema's allOf/oneOf/anyOf/not changed and the old schema cannot be proven to accept every value the new one allows (fails closed). |
 //! | `schema-renamed` | warning | minor | A schema is referenced under a different name: the wire is the same, generated type names change. |
 //! | `security-alternative-added` | info | minor | A new way to authenticate was added. |
 //! | `security-alternative-removed` | breaking | major | A way to authenticate was removed: clients using it are refused. |

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use crate::generic::{compare_rest, describe};
 use crate::parameter;
 use crate::report::{Change, OperationRef};
-use crate::resolve::{object, union_keys, Doc};
+use crate::resolve::{object, object_at, union_keys, Doc};
 use crate::response;
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
@@ -67,22 +67,65 @@ pub(crate) fn path_parameter_names(path: &str) -> Vec<&str> {
 
 /// The operations of a document, keyed by (path shape, method).
 pub(crate) fn operations(doc: &Doc) -> BTreeMap<(String, &str), Operation<'_>> {
+    all_operations(doc).0
+}
+
+/// The operations keyed by (path shape, method), and those that share a
+/// shape and method with an earlier path (`/a/{x}` and `/a/{y}`), which an
+/// OpenAPI document should not have: they cannot be matched up.
+#[allow(clippy::type_complexity)]
+fn all_operations(doc: &Doc) -> (BTreeMap<(String, &str), Operation<'_>>, Vec<Operation<'_>>) {
     let mut found = BTreeMap::new();
+    let mut shadowed = Vec::new();
     for (path, item) in object(doc.root().get("paths").unwrap_or(&Value::Null)) {
         let item = object(doc.resolve(item).value);
         for &method in METHODS {
             if let Some(Value::Object(op)) = item.get(method) {
-                let key = (path_shape(path), method);
-                found.entry(key).or_insert(Operation {
+                let operation = Operation {
                     path,
                     method,
                     item,
                     op,
-                });
+                };
+                match found.entry((path_shape(path), method)) {
+                    std::collections::btree_map::Entry::Vacant(slot) => {
+                        slot.insert(operation);
+                    }
+                    std::collections::btree_map::Entry::Occupied(_) => shadowed.push(operation),
+                }
             }
         }
     }
-    found
+    (found, shadowed)
+}
+
+/// Operations another path of the same shape hides: they are not compared,
+/// so each one that differs between the documents (or exists in one only)
+/// is reported rather than dropped.
+fn compare_shadowed(old: &Doc, new: &Doc, changes: &mut Vec<Change>) {
+    let (old_hidden, new_hidden) = (all_operations(old).1, all_operations(new).1);
+    let content = |op: &Operation<'_>| (op.item.get("parameters").cloned(), op.op.clone());
+    let sides = [(&old_hidden, &new_hidden), (&new_hidden, &old_hidden)];
+    for (index, (these, others)) in sides.into_iter().enumerate() {
+        for op in these.iter() {
+            let mine = Some(content(op));
+            let theirs = others
+                .iter()
+                .find(|o| o.path == op.path && o.method == op.method)
+                .map(content);
+            // Report a pair once, from the old side; a one-sided one from its side.
+            if mine == theirs || (index == 1 && theirs.is_some()) {
+                continue;
+            }
+            let mut sink = Sink::new(Some(op.reference()));
+            let message = format!(
+                "path `{}` has the same shape as another path: this operation is not compared",
+                op.path
+            );
+            sink.emit(Rule::UnclassifiedChange, None, &Loc::default(), message);
+            changes.extend(sink.into_changes());
+        }
+    }
 }
 
 /// Every operation-level change.
@@ -90,6 +133,7 @@ pub(crate) fn compare_operations(old: &Doc, new: &Doc) -> Vec<Change> {
     let (old_ops, new_ops) = (operations(old), operations(new));
     let keys: BTreeSet<_> = old_ops.keys().chain(new_ops.keys()).collect();
     let mut changes = Vec::new();
+    compare_shadowed(old, new, &mut changes);
     for key in keys {
         let (rule, op) = match (old_ops.get(key), new_ops.get(key)) {
             (Some(o), Some(n)) => {
@@ -173,8 +217,8 @@ fn compare_operation(
     response::compare(
         old_doc,
         new_doc,
-        object_of(o, "responses"),
-        object_of(n, "responses"),
+        object_at(o, "responses"),
+        object_at(n, "responses"),
         &mut sink,
     );
     security::compare_requirements(
@@ -210,10 +254,6 @@ pub(crate) fn effective_security<'a>(
     op: &'a Map<String, Value>,
 ) -> Option<&'a Value> {
     op.get("security").or_else(|| doc.root().get("security"))
-}
-
-fn object_of<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
-    object(map.get(key).unwrap_or(&Value::Null))
 }
 
 fn compare_body(
@@ -270,8 +310,8 @@ fn compare_body(
     let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
     compare_content(
         &mut cmp,
-        object_of(o, "content"),
-        object_of(n, "content"),
+        object_at(o, "content"),
+        object_at(n, "content"),
         &media,
         &loc,
         sink,

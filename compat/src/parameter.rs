@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::generic::{compare_rest, describe};
-use crate::operation::Operation;
-use crate::resolve::{object, Doc};
+use crate::operation::{compare_content, MediaRules, Operation};
+use crate::resolve::{object, object_at, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -101,6 +101,25 @@ fn is_required(parameter: &Map<String, Value>) -> bool {
         .unwrap_or(false)
 }
 
+/// A serialization keyword with its default applied: `style` is `form` for
+/// query and cookie parameters and `simple` for path and header ones;
+/// `explode` is true for the `form` style only; the rest default to false.
+fn serialization(parameter: &Map<String, Value>, key: &str) -> Value {
+    let style = || match parameter.get("style") {
+        Some(style) => style.clone(),
+        None => match parameter.get("in").and_then(Value::as_str) {
+            Some("query" | "cookie") => Value::from("form"),
+            _ => Value::from("simple"),
+        },
+    };
+    match (key, parameter.get(key)) {
+        (_, Some(value)) => value.clone(),
+        ("style", None) => style(),
+        ("explode", None) => Value::Bool(style() == "form"),
+        _ => Value::Bool(false),
+    }
+}
+
 fn compare_parameter(
     old_doc: &Doc,
     new_doc: &Doc,
@@ -144,7 +163,7 @@ fn compare_parameter(
         );
     }
     for &key in SERIALIZATION {
-        if o.get(key) != n.get(key) {
+        if serialization(o, key) != serialization(n, key) {
             sink.emit(
                 Rule::RequestParameterStyleChanged,
                 dir,
@@ -164,7 +183,25 @@ fn compare_parameter(
             describe("schema", a, b),
         ),
     }
-    let mut handled = vec!["name", "in", "required", "deprecated", "schema"];
+    // A parameter may carry `content` (one media type) instead of `schema`:
+    // its value is then that media type's encoding, JSON included, so it
+    // may be null. A different media type is a different serialization.
+    if o.contains_key("content") || n.contains_key("content") {
+        let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
+        let media = MediaRules {
+            added: Rule::RequestParameterStyleChanged,
+            removed: Rule::RequestParameterStyleChanged,
+        };
+        compare_content(
+            &mut cmp,
+            object_at(o, "content"),
+            object_at(n, "content"),
+            &media,
+            loc,
+            sink,
+        );
+    }
+    let mut handled = vec!["name", "in", "required", "deprecated", "schema", "content"];
     handled.extend_from_slice(SERIALIZATION);
     compare_rest(o, n, &handled, dir, loc, sink);
 }

@@ -161,6 +161,11 @@ pub(crate) fn object(value: &Value) -> &Map<String, Value> {
     }
 }
 
+/// The object under `key` of a map, or an empty one.
+pub(crate) fn object_at<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
+    map.get(key).map_or(empty_object(), object)
+}
+
 /// A short rendering of a value for messages.
 pub(crate) fn brief(value: &Value) -> String {
     const MAX: usize = 60;

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::generic::{compare_rest, describe};
 use crate::operation::{compare_content, MediaRules};
-use crate::resolve::{object, union_keys, Doc};
+use crate::resolve::{object, object_at, union_keys, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -66,20 +66,16 @@ pub(crate) fn compare(
             &loc,
             sink,
         );
-        if o.get("links") != n.get("links") {
-            sink.emit(
-                Rule::LinksChanged,
-                dir,
-                &loc.join("links"),
-                describe("links", o.get("links"), n.get("links")),
-            );
-        }
+        compare_links(
+            old_doc,
+            new_doc,
+            object_at(o, "links"),
+            object_at(n, "links"),
+            &loc,
+            sink,
+        );
         compare_rest(o, n, &["headers", "content", "links"], dir, &loc, sink);
     }
-}
-
-fn object_at<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
-    object(map.get(key).unwrap_or(&Value::Null))
 }
 
 fn compare_headers(
@@ -150,13 +146,50 @@ fn compare_headers(
                 describe("schema", a, b),
             ),
         }
+        // `content` (one media type) instead of `schema`, compared like a body.
+        let media = MediaRules {
+            added: Rule::ResponseMediaTypeAdded,
+            removed: Rule::ResponseMediaTypeRemoved,
+        };
+        compare_content(
+            cmp,
+            object_at(o, "content"),
+            object_at(n, "content"),
+            &media,
+            &hloc,
+            sink,
+        );
         compare_rest(
             o,
             n,
-            &["required", "schema"],
+            &["required", "schema", "content"],
             Some(Direction::Response),
             &hloc,
             sink,
         );
+    }
+}
+
+/// Links, each resolved (a `$ref` to `components/links`, which is compared
+/// here and not as a component).
+fn compare_links(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    for name in union_keys(old, new) {
+        let before = old.get(name).map(|link| old_doc.resolve(link).value);
+        let after = new.get(name).map(|link| new_doc.resolve(link).value);
+        if before != after {
+            sink.emit(
+                Rule::LinksChanged,
+                Some(Direction::Response),
+                &loc.join("links").join(name),
+                describe(&format!("link {name}"), before, after),
+            );
+        }
     }
 }

@@ -155,7 +155,7 @@ rules! {
     // Schemas in requests (parameters and bodies).
     RequestPropertyAddedRequired => "request-property-added-required", Breaking, Major, "A required property was added to a request schema.";
     RequestPropertyAddedOptional => "request-property-added-optional", Info, Minor, "An optional property was added to a request schema.";
-    RequestClosedPropertyRemoved => "request-closed-property-removed", Breaking, Major, "A property was removed from a closed request object (additionalProperties: false): old clients sending it are refused.";
+    RequestClosedPropertyRemoved => "request-closed-property-removed", Breaking, Major, "A property was removed from a request object that is closed (additionalProperties: false) or whose additionalProperties schema the old property's values do not provably fit: old clients sending it are refused.";
     RequestPropertyRemoved => "request-property-removed", Warning, Minor, "A property was removed from an open request object: the server now ignores it.";
     RequestPropertyBecameRequired => "request-property-became-required", Breaking, Major, "A request property became required.";
     RequestPropertyBecameOptional => "request-property-became-optional", Info, Minor, "A request property became optional.";
@@ -173,7 +173,7 @@ rules! {
     RequestAlternativeRemoved => "request-alternative-removed", Breaking, Major, "A request oneOf/anyOf alternative was removed.";
     // Schemas in responses (bodies and headers).
     ResponsePropertyAdded => "response-property-added", Info, Minor, "A property was added to an open response object.";
-    ResponseClosedObjectPropertyAdded => "response-closed-object-property-added", Breaking, Major, "A property was added to a closed response object (additionalProperties: false): old validation rejects it.";
+    ResponseClosedObjectPropertyAdded => "response-closed-object-property-added", Breaking, Major, "A property was added to a response object that was closed (additionalProperties: false) or whose old additionalProperties schema the new property's values do not provably fit: old validation rejects it.";
     ResponsePropertyRemoved => "response-property-removed", Breaking, Major, "A required response property was removed.";
     ResponseOptionalPropertyRemoved => "response-optional-property-removed", Warning, Minor, "An optional response property was removed: it was documented, consumers may rely on it.";
     ResponsePropertyBecameOptional => "response-property-became-optional", Breaking, Major, "A required response property became optional.";
@@ -195,7 +195,9 @@ rules! {
     DefaultChanged => "default-changed", Warning, Minor, "A default value was added, removed or changed: omitting the field now means something else.";
     AccessModeChanged => "access-mode-changed", Warning, Minor, "readOnly or writeOnly changed.";
     DiscriminatorChanged => "discriminator-changed", Breaking, Major, "A discriminator changed: tagged values decode differently.";
-    SchemaCompositionChanged => "schema-composition-changed", Warning, Minor, "allOf/oneOf/anyOf/not changed in a way the comparison cannot classify.";
+    SchemaCompositionChanged => "schema-composition-changed", Warning, Minor, "allOf/oneOf/anyOf/not changed in a way proven compatible in its direction: the wire still works, generated types change.";
+    RequestCompositionChanged => "request-composition-changed", Breaking, Major, "A request schema's allOf/oneOf/anyOf/not changed and the new schema cannot be proven to accept every value the old one did (fails closed).";
+    ResponseCompositionChanged => "response-composition-changed", Breaking, Major, "A response schema's allOf/oneOf/anyOf/not changed and the old schema cannot be proven to accept every value the new one allows (fails closed).";
     SchemaRenamed => "schema-renamed", Warning, Minor, "A schema is referenced under a different name: the wire is the same, generated type names change.";
     // Security.
     SecurityAlternativeAdded => "security-alternative-added", Info, Minor, "A new way to authenticate was added.";

@@ -9,10 +9,18 @@ use serde_json::{Map, Value};
 
 use crate::constraints;
 use crate::generic::{compare_rest, describe};
-use crate::resolve::{brief, empty_object, object, ref_name, union_keys, Doc};
-use crate::rules::{Direction, Rule};
+use crate::report::Change;
+use crate::resolve::{brief, is_doc_key, object_at, ref_name, union_keys, Doc};
+use crate::rules::{Direction, Rule, Severity};
 use crate::sink::{Loc, Sink};
 use crate::view::{view, View};
+
+/// Schemas nested deeper than this are not compared further. A last resort:
+/// cycles are cut long before, by [`SchemaCmp::active`].
+const MAX_DEPTH: usize = 64;
+/// At most this many schema pairs are compared from one place (a parameter,
+/// a body, an operation's responses), against blow-ups in shared subschemas.
+const MAX_STEPS: usize = 100_000;
 
 /// Keys this module (with [`constraints`]) compares; the rest go to
 /// [`compare_rest`].
@@ -55,12 +63,27 @@ pub(crate) struct SchemaCmp<'a> {
     old: &'a Doc,
     new: &'a Doc,
     direction: Direction,
-    /// `(old ref, new ref)` pairs being compared further up the recursion;
-    /// meeting one again means a cycle, already being compared.
-    active: HashSet<(String, String)>,
+    /// `(direction, old schema, new schema)` being compared further up the
+    /// recursion, each schema by its [`identity`]. Meeting one again means a
+    /// cycle, already being compared.
+    active: HashSet<(Direction, String, String)>,
     /// Whether the values are parameters (path, query, header, cookie), which
     /// carry no JSON and so can never be null.
     null_free: bool,
+    /// How deep the recursion is, and how many pairs were compared.
+    depth: usize,
+    steps: usize,
+    /// How many times a limit stopped the comparison: a trial comparison that
+    /// met one proves nothing.
+    limited: usize,
+}
+
+/// One side of a composition proof: a schema, or the members of an
+/// `anyOf`/`oneOf` (a value of any member) or of an `allOf` (of every member).
+enum Side {
+    Plain(Value),
+    Any(Vec<Value>),
+    All(Vec<Value>),
 }
 
 impl<'a> SchemaCmp<'a> {
@@ -71,6 +94,9 @@ impl<'a> SchemaCmp<'a> {
             direction,
             active: HashSet::new(),
             null_free: false,
+            depth: 0,
+            steps: 0,
+            limited: 0,
         }
     }
 
@@ -104,28 +130,113 @@ impl<'a> SchemaCmp<'a> {
     }
 
     pub(crate) fn compare(&mut self, old: &Value, new: &Value, loc: &Loc, sink: &mut Sink) {
-        let old = view(self.old, old, 0);
-        let new = view(self.new, new, 0);
-        let Some(pair) = old.reference.clone().zip(new.reference.clone()) else {
-            return self.compare_views(&old, &new, loc, sink);
+        if self.depth >= MAX_DEPTH || self.steps >= MAX_STEPS {
+            return self.limit_reached(old, new, loc, sink);
+        }
+        let old_view = view(self.old, old, 0);
+        let new_view = view(self.new, new, 0);
+        let key = (self.direction, identity(&old_view), identity(&new_view));
+        if !self.active.insert(key.clone()) {
+            // A cycle: this very pair is being compared further up.
+            return;
+        }
+        self.depth += 1;
+        self.steps += 1;
+        self.compare_views(&old_view, &new_view, loc, sink);
+        self.depth -= 1;
+        self.active.remove(&key);
+    }
+
+    fn limit_reached(&mut self, old: &Value, new: &Value, loc: &Loc, sink: &mut Sink) {
+        // Nothing can differ below two equal values that reference nothing.
+        if old == new && !has_ref(old) {
+            return;
+        }
+        self.limited += 1;
+        let message = if self.depth >= MAX_DEPTH {
+            format!("schemas nested deeper than {MAX_DEPTH} levels: not compared further")
+        } else {
+            format!("more than {MAX_STEPS} schema pairs compared: not compared further")
         };
-        if self.active.insert(pair.clone()) {
-            self.compare_views(&old, &new, loc, sink);
-            self.active.remove(&pair);
+        self.emit(sink, Rule::UnclassifiedChange, loc, message);
+    }
+
+    /// Compares `old` → `new` in `direction` into a scratch sink: the changes
+    /// found, and whether a limit cut the comparison short.
+    fn trial(
+        &mut self,
+        old: &Value,
+        new: &Value,
+        direction: Direction,
+        loc: &Loc,
+    ) -> (Vec<Change>, bool) {
+        let saved = std::mem::replace(&mut self.direction, direction);
+        let limited = self.limited;
+        let mut scratch = Sink::new(None);
+        self.compare(old, new, loc, &mut scratch);
+        self.direction = saved;
+        (scratch.into_changes(), self.limited != limited)
+    }
+
+    /// Whether `old` → `new` is provably compatible in `direction`: in
+    /// requests `new` accepts every value `old` accepted; in responses `old`
+    /// accepts every value `new` allows.
+    fn fits(&mut self, old: &Value, new: &Value, direction: Direction) -> bool {
+        let (changes, limited) = self.trial(old, new, direction, &Loc::default());
+        !limited && changes.iter().all(|c| c.severity != Severity::Breaking)
+    }
+
+    /// Whether every value of `sub` is provably a value of `sup`;
+    /// `sub_is_old` says which document each side comes from. Members of a
+    /// union are not checked for overlap (a `oneOf` is read as an `anyOf`),
+    /// as for `request-alternative-added`.
+    fn within(&mut self, sub: &Side, sup: &Side, sub_is_old: bool) -> bool {
+        match (sub, sup) {
+            (Side::Any(members), _) => members
+                .iter()
+                .all(|m| self.within(&Side::Plain(m.clone()), sup, sub_is_old)),
+            (_, Side::All(members)) => members
+                .iter()
+                .all(|m| self.within(sub, &Side::Plain(m.clone()), sub_is_old)),
+            (Side::All(members), _) => members
+                .iter()
+                .any(|m| self.within(&Side::Plain(m.clone()), sup, sub_is_old)),
+            (_, Side::Any(members)) => members
+                .iter()
+                .any(|m| self.within(sub, &Side::Plain(m.clone()), sub_is_old)),
+            (Side::Plain(sub), Side::Plain(sup)) if sub_is_old => {
+                self.fits(sub, sup, Direction::Request)
+            }
+            (Side::Plain(sub), Side::Plain(sup)) => self.fits(sup, sub, Direction::Response),
+        }
+    }
+
+    /// Whether `old` → `new` is provably compatible in this direction.
+    fn compatible(&mut self, old: &Side, new: &Side) -> bool {
+        match self.direction {
+            Direction::Request => self.within(old, new, true),
+            Direction::Response => self.within(new, old, false),
         }
     }
 
     fn compare_views(&mut self, old: &View, new: &View, loc: &Loc, sink: &mut Sink) {
         let (o, n) = (&old.map, &new.map);
-        if !self.compare_composition(o, n, loc, sink) {
-            // One side is composed where the other is not: their keywords
-            // live at different levels and cannot be compared one by one.
-            return;
+        if self.compare_composition(old, new, loc, sink) {
+            // Compared as wholes: only keys no rule here covers are left
+            // (not those a flattened wrapper shadowed: the composition
+            // finding covers its members).
+            let own = |m: &Map<String, Value>| -> Map<String, Value> {
+                m.iter()
+                    .filter(|(k, _)| !k.contains('/'))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            };
+            return compare_rest(&own(o), &own(n), HANDLED, Some(self.direction), loc, sink);
         }
         self.compare_reference(old, new, loc, sink);
-        if o.get("type") != n.get("type") {
+        if o.get("type") != n.get("type") && !self.type_changed(o, n, loc, sink) {
             // Everything type-specific is subsumed by the type change.
-            return self.type_changed(o, n, loc, sink);
+            return;
         }
         if o.get("format") != n.get("format") {
             let message = describe("format", o.get("format"), n.get("format"));
@@ -175,13 +286,15 @@ impl<'a> SchemaCmp<'a> {
         self.emit(sink, Rule::SchemaRenamed, loc, message);
     }
 
+    /// Reports a type change; true when it was a widening, after which the
+    /// other keywords still apply and are compared.
     fn type_changed(
         &self,
         o: &Map<String, Value>,
         n: &Map<String, Value>,
         loc: &Loc,
         sink: &mut Sink,
-    ) {
+    ) -> bool {
         let (before, after) = (o.get("type"), n.get("type"));
         let widened = self.direction == Direction::Request
             && (after.is_none()
@@ -198,6 +311,7 @@ impl<'a> SchemaCmp<'a> {
             &loc.join("type"),
             describe("type", before, after),
         );
+        widened
     }
 
     fn compare_flag(
@@ -290,8 +404,7 @@ impl<'a> SchemaCmp<'a> {
     ) {
         let (old_props, new_props) = (object_at(o, "properties"), object_at(n, "properties"));
         let (old_required, new_required) = (required(o), required(n));
-        let old_closed = o.get("additionalProperties") == Some(&Value::Bool(false));
-        let new_closed = n.get("additionalProperties") == Some(&Value::Bool(false));
+        let (old_extra, new_extra) = (Extra::of(o), Extra::of(n));
         for name in union_keys(old_props, new_props) {
             let ploc = loc.join("properties").join(name);
             let rule = match (old_props.get(name), new_props.get(name)) {
@@ -299,21 +412,35 @@ impl<'a> SchemaCmp<'a> {
                     self.compare(a, b, &ploc, sink);
                     continue;
                 }
-                (None, Some(_)) => match self.direction {
-                    Direction::Request if new_required.contains(name) => {
+                (None, Some(added)) => match (self.direction, &old_extra) {
+                    (Direction::Request, _) if new_required.contains(name) => {
                         Rule::RequestPropertyAddedRequired
                     }
-                    Direction::Request => Rule::RequestPropertyAddedOptional,
-                    Direction::Response if old_closed => Rule::ResponseClosedObjectPropertyAdded,
-                    Direction::Response => Rule::ResponsePropertyAdded,
+                    (Direction::Request, _) => Rule::RequestPropertyAddedOptional,
+                    (Direction::Response, Extra::Closed) => Rule::ResponseClosedObjectPropertyAdded,
+                    // Old clients check the new property against their
+                    // additionalProperties schema.
+                    (Direction::Response, Extra::Schema(extra))
+                        if !self.fits(extra, added, Direction::Response) =>
+                    {
+                        Rule::ResponseClosedObjectPropertyAdded
+                    }
+                    (Direction::Response, _) => Rule::ResponsePropertyAdded,
                 },
-                (Some(_), None) => match self.direction {
-                    Direction::Request if new_closed => Rule::RequestClosedPropertyRemoved,
-                    Direction::Request => Rule::RequestPropertyRemoved,
-                    Direction::Response if old_required.contains(name) => {
+                (Some(removed), None) => match (self.direction, &new_extra) {
+                    (Direction::Request, Extra::Closed) => Rule::RequestClosedPropertyRemoved,
+                    // The server now checks what old clients send under this
+                    // name against its additionalProperties schema.
+                    (Direction::Request, Extra::Schema(extra))
+                        if !self.fits(removed, extra, Direction::Request) =>
+                    {
+                        Rule::RequestClosedPropertyRemoved
+                    }
+                    (Direction::Request, _) => Rule::RequestPropertyRemoved,
+                    (Direction::Response, _) if old_required.contains(name) => {
                         Rule::ResponsePropertyRemoved
                     }
-                    Direction::Response => Rule::ResponseOptionalPropertyRemoved,
+                    (Direction::Response, _) => Rule::ResponseOptionalPropertyRemoved,
                 },
                 (None, None) => continue,
             };
@@ -324,11 +451,17 @@ impl<'a> SchemaCmp<'a> {
             };
             self.emit(sink, rule, &ploc, format!("property `{name}` {verb}"));
         }
-        // Required-ness of properties that exist on both sides (or neither:
-        // `required` may name properties defined elsewhere).
+        // Required-ness, unless the property's addition or removal above
+        // already said it (`required` may name properties defined elsewhere,
+        // as in an allOf member).
         let names: BTreeSet<&str> = old_required.union(&new_required).copied().collect();
         for name in names {
-            if old_props.contains_key(name) != new_props.contains_key(name) {
+            let covered = match (old_props.contains_key(name), new_props.contains_key(name)) {
+                (false, true) => self.direction == Direction::Request,
+                (true, false) => self.direction == Direction::Response,
+                _ => false,
+            };
+            if covered {
                 continue;
             }
             let (before, after) = (old_required.contains(name), new_required.contains(name));
@@ -364,7 +497,7 @@ impl<'a> SchemaCmp<'a> {
         let loc = loc.join(key);
         let (before, after) = (Extra::of(o), Extra::of(n));
         let rule = match (before, after) {
-            (Extra::Schema(a), Extra::Schema(b)) => return self.compare(a, b, &loc, sink),
+            (Extra::Schema(a), Extra::Schema(b)) => return self.compare(&a, &b, &loc, sink),
             (a, b) if a == b => return,
             (_, Extra::Closed) => self.pick(Rule::RequestObjectClosed, Rule::ResponseObjectClosed),
             (Extra::Closed, _) => self.pick(Rule::RequestObjectOpened, Rule::ResponseObjectOpened),
@@ -374,52 +507,197 @@ impl<'a> SchemaCmp<'a> {
         self.emit(sink, rule, &loc, describe(key, o.get(key), n.get(key)));
     }
 
-    /// Compares allOf/oneOf/anyOf/not; false when one side uses a
-    /// composition keyword the other lacks.
-    fn compare_composition(
+    /// Compares allOf/oneOf/anyOf/not. True when one side is nothing but a
+    /// composition the other lacks: the two were then compared as wholes
+    /// and their keywords, living at different levels, are not compared one
+    /// by one.
+    fn compare_composition(&mut self, old: &View, new: &View, loc: &Loc, sink: &mut Sink) -> bool {
+        let (o, n) = (&old.map, &new.map);
+        self.compare_not(o, n, loc, sink);
+        let union = |m: &Map<String, Value>| {
+            ["oneOf", "anyOf"]
+                .into_iter()
+                .find(|k| members(m, k).is_some())
+        };
+        let swapped = match (union(o), union(n)) {
+            (Some(a), Some(b)) if a != b && members(o, b).is_none() && members(n, a).is_none() => {
+                Some((a, b))
+            }
+            _ => None,
+        };
+        if let Some((before, after)) = swapped {
+            self.union_swapped(o, n, before, after, loc, sink);
+        }
+        let mut whole = false;
+        for key in ["allOf", "oneOf", "anyOf"] {
+            match (members(o, key), members(n, key)) {
+                (Some(before), Some(after)) => {
+                    self.compare_alternatives(key, (o, before), (n, after), &loc.join(key), sink)
+                }
+                (None, None) => {}
+                _ if swapped.is_some() && key != "allOf" => {}
+                _ => whole |= self.composition_one_sided(key, o, n, loc, sink),
+            }
+        }
+        whole
+    }
+
+    /// A oneOf that became an anyOf or back: the members are compared as
+    /// alternatives. An anyOf accepts a value several members match, a oneOf
+    /// refuses it: which way that matters depends on the direction.
+    fn union_swapped(
         &mut self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        before: &str,
+        after: &str,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        let (old_members, new_members) = (
+            members(o, before).unwrap_or_default(),
+            members(n, after).unwrap_or_default(),
+        );
+        // `after` is "oneOf" or "anyOf": the one that accepts less is oneOf.
+        let narrower = after == "oneOf";
+        let trivial = old_members.len() <= 1 && new_members.len() <= 1;
+        let breaks = !trivial && narrower == (self.direction == Direction::Request);
+        let rule = if breaks {
+            self.pick(
+                Rule::RequestCompositionChanged,
+                Rule::ResponseCompositionChanged,
+            )
+        } else {
+            Rule::SchemaCompositionChanged
+        };
+        self.emit(
+            sink,
+            rule,
+            &loc.join(after),
+            format!("{before} replaced by {after}"),
+        );
+        self.compare_alternatives(
+            after,
+            (o, old_members),
+            (n, new_members),
+            &loc.join(after),
+            sink,
+        );
+    }
+
+    /// A composition keyword on one side only. Returns true when the
+    /// composed side is nothing but the composition (and documentation):
+    /// the two sides are then proven compatible as wholes. Otherwise the
+    /// composition is one more condition beside the other keywords (which
+    /// are compared as usual): added, it can only tighten; removed, it can
+    /// only loosen.
+    fn composition_one_sided(
+        &mut self,
+        key: &str,
         o: &Map<String, Value>,
         n: &Map<String, Value>,
         loc: &Loc,
         sink: &mut Sink,
     ) -> bool {
-        let mut comparable = true;
-        for key in ["allOf", "oneOf", "anyOf"] {
-            let loc = loc.join(key);
-            match (
-                o.get(key).and_then(Value::as_array),
-                n.get(key).and_then(Value::as_array),
-            ) {
-                (Some(before), Some(after)) => {
-                    self.compare_alternatives(key, before, after, &loc, sink)
-                }
-                (None, None) => {}
-                _ => {
-                    comparable = false;
-                    let message = describe(key, o.get(key), n.get(key));
-                    self.emit(sink, Rule::SchemaCompositionChanged, &loc, message);
-                }
+        let added = members(o, key).is_none();
+        let composed = if added { n } else { o };
+        let list = members(composed, key).unwrap_or_default().to_vec();
+        let condition = if key == "allOf" {
+            Side::All(list)
+        } else {
+            Side::Any(list)
+        };
+        let pure = composed
+            .keys()
+            .all(|k| k == key || is_doc_key(k) || k.starts_with("x-"));
+        let whole = |m: &Map<String, Value>| Side::Plain(Value::Object(m.clone()));
+        let compatible = match (pure, added, self.direction) {
+            (true, true, _) => self.compatible(&whole(o), &condition),
+            (true, false, _) => self.compatible(&condition, &whole(n)),
+            (false, true, Direction::Response) | (false, false, Direction::Request) => true,
+            (false, true, Direction::Request) => self.within(&whole(o), &condition, true),
+            (false, false, Direction::Response) => self.within(&whole(n), &condition, false),
+        };
+        let (rule, verdict) = if compatible {
+            (Rule::SchemaCompositionChanged, "provably compatible")
+        } else {
+            let rule = self.pick(
+                Rule::RequestCompositionChanged,
+                Rule::ResponseCompositionChanged,
+            );
+            (rule, "not provably compatible")
+        };
+        let message = format!("{} ({verdict})", describe(key, o.get(key), n.get(key)));
+        self.emit(sink, rule, &loc.join(key), message);
+        pure
+    }
+
+    /// `not`: a new one excludes values (a tightening), a dropped one frees
+    /// them. A changed one is compared in the opposite direction, since the
+    /// values it describes are the ones refused.
+    fn compare_not(
+        &mut self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        let loc = loc.join("not");
+        let (a, b) = match (o.get("not"), n.get("not")) {
+            (None, None) => return,
+            (Some(a), Some(b)) => (a, b),
+            (before, after) => {
+                let rule = constraints::rule(self, before.is_none());
+                return self.emit(sink, rule, &loc, describe("not", before, after));
+            }
+        };
+        let flipped = match self.direction {
+            Direction::Request => Direction::Response,
+            Direction::Response => Direction::Request,
+        };
+        let (changes, limited) = self.trial(a, b, flipped, &loc);
+        if let Some(found) = changes
+            .iter()
+            .find(|c| c.severity == Severity::Breaking)
+            .or(changes.first().filter(|_| limited))
+        {
+            let rule = self.pick(
+                Rule::RequestCompositionChanged,
+                Rule::ResponseCompositionChanged,
+            );
+            let message = format!("the schema `not` excludes changed: {}", found.message);
+            return self.emit(sink, rule, &loc, message);
+        }
+        let mut narrowed = None;
+        for mut change in changes {
+            if change.severity == Severity::Warning
+                || matches!(
+                    change.rule,
+                    Rule::DocumentationChanged | Rule::ExtensionChanged
+                )
+            {
+                change.direction = Some(self.direction);
+                sink.push(change);
+            } else {
+                narrowed.get_or_insert(change.message);
             }
         }
-        if o.get("not") != n.get("not") {
-            let message = describe("not", o.get("not"), n.get("not"));
-            self.emit(
-                sink,
-                Rule::SchemaCompositionChanged,
-                &loc.join("not"),
-                message,
-            );
+        if let Some(message) = narrowed {
+            // It excludes fewer values in requests, more in responses.
+            let rule = constraints::rule(self, self.direction == Direction::Response);
+            let message = format!("the schema `not` excludes changed: {message}");
+            self.emit(sink, rule, &loc, message);
         }
-        comparable
     }
 
     /// Pairs members with the same `$ref` first, then the rest by position;
-    /// unpaired members were added or removed.
+    /// unpaired members were added or removed. Each side comes with the
+    /// schema holding the members, for `allOf` proofs.
     fn compare_alternatives(
         &mut self,
         key: &str,
-        before: &[Value],
-        after: &[Value],
+        (o, before): (&Map<String, Value>, &[Value]),
+        (n, after): (&Map<String, Value>, &[Value]),
         loc: &Loc,
         sink: &mut Sink,
     ) {
@@ -447,11 +725,23 @@ impl<'a> SchemaCmp<'a> {
         for (i, j) in pairs {
             self.compare(&before[i], &after[j], &loc.join(j.to_string()), sink);
         }
-        let added = unmatched_new.into_iter().map(|j| (j, true));
-        let removed = unmatched_old.into_iter().map(|i| (i, false));
-        for (index, is_added) in added.chain(removed) {
+        let added = unmatched_new.into_iter().map(|j| (j, &after[j], true));
+        let removed = unmatched_old.into_iter().map(|i| (i, &before[i], false));
+        for (index, member, is_added) in added.chain(removed) {
             let verb = if is_added { "added" } else { "removed" };
-            let rule = self.alternative_rule(key, is_added);
+            let rule = if key == "allOf" {
+                self.all_of_member_rule(o, n, member, is_added)
+            } else if is_added {
+                self.pick(
+                    Rule::RequestAlternativeAdded,
+                    Rule::ResponseAlternativeAdded,
+                )
+            } else {
+                self.pick(
+                    Rule::RequestAlternativeRemoved,
+                    Rule::ResponseAlternativeRemoved,
+                )
+            };
             self.emit(
                 sink,
                 rule,
@@ -461,43 +751,77 @@ impl<'a> SchemaCmp<'a> {
         }
     }
 
-    fn alternative_rule(&self, key: &str, added: bool) -> Rule {
-        match (key, added) {
-            // allOf members constrain rather than offer: no alternative semantics.
-            ("allOf", _) => Rule::SchemaCompositionChanged,
-            (_, true) => self.pick(
-                Rule::RequestAlternativeAdded,
-                Rule::ResponseAlternativeAdded,
-            ),
-            (_, false) => self.pick(
-                Rule::RequestAlternativeRemoved,
-                Rule::ResponseAlternativeRemoved,
-            ),
+    /// An `allOf` member is one more condition: an added one tightens, a
+    /// removed one loosens, unless it provably changes nothing (the whole
+    /// other schema already satisfies it).
+    fn all_of_member_rule(
+        &mut self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        member: &Value,
+        added: bool,
+    ) -> Rule {
+        let member = Side::Plain(member.clone());
+        let no_op = match (self.direction, added) {
+            (Direction::Request, true) => {
+                self.within(&Side::Plain(Value::Object(o.clone())), &member, true)
+            }
+            (Direction::Response, false) => {
+                self.within(&Side::Plain(Value::Object(n.clone())), &member, false)
+            }
+            // Compatible whatever the member says.
+            _ => false,
+        };
+        if no_op {
+            Rule::SchemaCompositionChanged
+        } else {
+            constraints::rule(self, added)
         }
     }
 }
 
 /// What an object allows beyond its listed properties.
 #[derive(PartialEq)]
-enum Extra<'v> {
+enum Extra {
     Open,
     Closed,
-    Schema(&'v Value),
+    Schema(Value),
 }
 
-impl<'v> Extra<'v> {
-    fn of(map: &'v Map<String, Value>) -> Self {
+impl Extra {
+    fn of(map: &Map<String, Value>) -> Self {
         match map.get("additionalProperties") {
             None | Some(Value::Bool(true)) => Extra::Open,
             Some(Value::Bool(false)) => Extra::Closed,
             Some(Value::Object(schema)) if schema.is_empty() => Extra::Open,
-            Some(schema) => Extra::Schema(schema),
+            Some(schema) => Extra::Schema(schema.clone()),
         }
     }
 }
 
-fn object_at<'m>(map: &'m Map<String, Value>, key: &str) -> &'m Map<String, Value> {
-    map.get(key).map_or(empty_object(), object)
+/// The members of a composition keyword, if the schema has it.
+fn members<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m [Value]> {
+    map.get(key).and_then(Value::as_array).map(Vec::as_slice)
+}
+
+/// What a comparison of a view depends on: the JSON it compares (whose
+/// nested `$ref`s are still unresolved) and the reference it came from.
+/// Unlike a bare `$ref`, this survives `allOf` flattening, and two views
+/// with equal identities compare alike, so meeting a pair again on the way
+/// down is a cycle that can be cut without losing a difference. A document
+/// holds finitely many of them, so every cycle is cut.
+fn identity(view: &View) -> String {
+    let map = Value::Object(view.map.clone());
+    format!("{}|{map}", view.reference.as_deref().unwrap_or_default())
+}
+
+/// Whether a value contains a `$ref`.
+fn has_ref(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => map.contains_key("$ref") || map.values().any(has_ref),
+        Value::Array(items) => items.iter().any(has_ref),
+        _ => false,
+    }
 }
 
 fn required(map: &Map<String, Value>) -> BTreeSet<&str> {

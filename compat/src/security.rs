@@ -77,9 +77,11 @@ fn show(alternative: &Alternative) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-/// Compares two effective requirements. An old alternative that a new one
-/// extends was tightened; one that a new one shrinks was loosened; others
-/// were removed, and unmatched new ones added.
+/// Compares two effective requirements. An old alternative that some new
+/// one asks no more than (a subset of its schemes and scopes) still admits
+/// its clients: at most a loosening. Otherwise one a new alternative extends
+/// was tightened, and any other was removed. New alternatives no old one
+/// maps to were added.
 pub(crate) fn compare_requirements(
     old: Option<&Value>,
     new: Option<&Value>,
@@ -87,23 +89,35 @@ pub(crate) fn compare_requirements(
     sink: &mut Sink,
 ) {
     let (before, after) = (alternatives(old), alternatives(new));
-    let gone: Vec<&Alternative> = before.iter().filter(|a| !after.contains(a)).collect();
     let fresh: Vec<&Alternative> = after.iter().filter(|a| !before.contains(a)).collect();
     // Several old alternatives may narrow or widen into the same new one.
     let mut matched = vec![false; fresh.len()];
-    for old_alt in gone {
-        let extended = fresh.iter().position(|new_alt| covers(new_alt, old_alt));
-        let shrunk = || fresh.iter().position(|new_alt| covers(old_alt, new_alt));
-        let (rule, message) = match (extended, extended.or_else(shrunk)) {
-            (Some(i), _) => {
-                matched[i] = true;
-                let message = format!("{} now needs {}", show(old_alt), show(fresh[i]));
-                (Rule::SecurityRequirementTightened, message)
-            }
-            (None, Some(i)) => {
-                matched[i] = true;
-                let message = format!("{} now needs only {}", show(old_alt), show(fresh[i]));
+    let mut mark = |alt: &Alternative| {
+        if let Some(i) = fresh.iter().position(|f| *f == alt) {
+            matched[i] = true;
+        }
+    };
+    for old_alt in before.iter().filter(|a| !after.contains(a)) {
+        // Prefer a new alternative that is itself new, to pair them up.
+        let find = |wanted: &dyn Fn(&Alternative) -> bool| {
+            fresh
+                .iter()
+                .copied()
+                .find(|a| wanted(a))
+                .or_else(|| after.iter().find(|a| wanted(a)))
+        };
+        let satisfied = find(&|new_alt| covers(old_alt, new_alt));
+        let extended = || find(&|new_alt| covers(new_alt, old_alt));
+        let (rule, message) = match (satisfied, satisfied.or_else(extended)) {
+            (Some(new_alt), _) => {
+                mark(new_alt);
+                let message = format!("{} now needs only {}", show(old_alt), show(new_alt));
                 (Rule::SecurityRequirementLoosened, message)
+            }
+            (None, Some(new_alt)) => {
+                mark(new_alt);
+                let message = format!("{} now needs {}", show(old_alt), show(new_alt));
+                (Rule::SecurityRequirementTightened, message)
             }
             (None, None) => {
                 let message = format!("security alternative {} removed", show(old_alt));

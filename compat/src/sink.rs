@@ -52,6 +52,12 @@ impl Sink {
         });
     }
 
+    /// Takes a change found on a scratch sink into this one's scope.
+    pub(crate) fn push(&mut self, mut change: Change) {
+        change.operation = self.operation.clone();
+        self.changes.push(change);
+    }
+
     pub(crate) fn into_changes(self) -> Vec<Change> {
         self.changes
     }

@@ -85,9 +85,12 @@ fn merge_all_of(doc: &Doc, members: &[Value], depth: usize) -> Option<Map<String
             match key.as_str() {
                 "properties" => {
                     for (name, schema) in object(&value) {
-                        properties
-                            .entry(name.clone())
-                            .or_insert_with(|| schema.clone());
+                        // A property several members define must satisfy
+                        // each definition: merging would keep only one, so
+                        // the members are compared one by one instead.
+                        if properties.insert(name.clone(), schema.clone()).is_some() {
+                            return None;
+                        }
                     }
                 }
                 "required" => {

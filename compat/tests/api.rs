@@ -272,3 +272,89 @@ fn cyclic_refs_terminate() {
         ]
     );
 }
+
+/// Runs `compare` on a thread, failing if it does not finish in time.
+fn compare_in_time(old: Value, new: Value) -> Report {
+    let (old, new) = (spec(old), spec(new));
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || sender.send(compare(&old, &new)).unwrap());
+    receiver
+        .recv_timeout(Duration::from_secs(10))
+        .expect("compare terminates on recursive schemas")
+}
+
+fn node_doc(schemas: Value) -> Value {
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/nodes": {"post": {
+            "operationId": "post_node",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}}}
+        }}},
+        "components": {"schemas": schemas}
+    })
+}
+
+#[test]
+fn recursion_through_a_flattened_all_of_terminates() {
+    // The allOf has two members, so flattening merges it and its `$ref` is
+    // gone: the cycle must still be recognised.
+    let doc = |weight: Value| {
+        node_doc(json!({"Node": {"type": "object", "properties": {
+            "children": {"type": "array", "items": {"allOf": [
+                {"$ref": "#/components/schemas/Node"},
+                {"type": "object", "properties": {"weight": weight}}
+            ]}}
+        }}}))
+    };
+    let same = compare_in_time(
+        doc(json!({"type": "string"})),
+        doc(json!({"type": "string"})),
+    );
+    assert!(same.changes.is_empty(), "{}", same.render_text());
+    let report = compare_in_time(
+        doc(json!({"type": "string"})),
+        doc(json!({"type": "string", "maxLength": 5})),
+    );
+    let rules: Vec<Rule> = report.changes.iter().map(|c| c.rule).collect();
+    assert_eq!(
+        rules,
+        [
+            Rule::RequestConstraintTightened,
+            Rule::ResponseConstraintTightened
+        ]
+    );
+}
+
+#[test]
+fn recursion_whose_references_never_line_up_terminates() {
+    // The same infinite shape, branching twice per level, but the old
+    // document passes through a `$ref` at even depths and the new one at
+    // odd depths: no pair of references is ever compared, so only cutting
+    // on what is compared (not on `$ref` pairs) stops the recursion.
+    let level =
+        |next: Value| json!({"type": "object", "properties": {"x": next.clone(), "z": next}});
+    let with_root = |mut doc: Value, root: Value| {
+        doc["paths"]["/nodes"]["post"]["requestBody"]["content"]["application/json"]["schema"] =
+            root.clone();
+        doc["paths"]["/nodes"]["post"]["responses"]["200"]["content"]["application/json"]
+            ["schema"] = root;
+        doc
+    };
+    let a = json!({"$ref": "#/components/schemas/A"});
+    let b = json!({"$ref": "#/components/schemas/B"});
+    let old = with_root(node_doc(json!({"A": level(level(a.clone()))})), a);
+    let new = with_root(node_doc(json!({"B": level(level(b.clone()))})), level(b));
+    let report = compare_in_time(old, new);
+    // Cut as cycles, not by the depth limit: only the renames are left.
+    assert!(
+        report
+            .changes
+            .iter()
+            .filter(|c| c.operation.is_some())
+            .all(|c| c.rule == Rule::SchemaRenamed),
+        "{}",
+        report.render_text()
+    );
+}

@@ -294,9 +294,16 @@ fn misrouted(rqctx: &RequestContext<HandlerContext>) -> ApiError {
 }
 
 /// Whether a channel route's request is on `/contact-channels/verify/check-code`, a spec path
-/// of its own that only `check_contact_channel_verification_code` serves.
+/// of its own that only `check_contact_channel_verification_code` serves. Compares segments as
+/// dropshot's router does (empty ones skipped), so `…/verify/check-code/` counts too.
 fn on_check_code_path(rqctx: &RequestContext<HandlerContext>) -> bool {
-    rqctx.request.uri().path().ends_with("/verify/check-code")
+    let mut segments = rqctx
+        .request
+        .uri()
+        .path()
+        .rsplit('/')
+        .filter(|s| !s.is_empty());
+    segments.next() == Some("check-code") && segments.next() == Some("verify")
 }
 
 fn request_headers(rqctx: &RequestContext<HandlerContext>) -> RequestHeaders {

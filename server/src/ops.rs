@@ -69,49 +69,38 @@ impl Ops {
             "Time from handler start to the answer, by operation",
             latency.clone(),
         );
-        let gauge = |registry: &mut Registry, name: &str, help: &str| {
-            let gauge = Gauge::default();
-            registry.register(name, help, gauge.clone());
-            gauge
-        };
-        let in_flight = gauge(
-            &mut registry,
+        let in_flight = Gauge::default();
+        registry.register(
             "http_requests_in_flight",
             "Requests being handled",
+            in_flight.clone(),
         );
         let stats = store.stats();
-        let (writer_queue, writer_batch) = if stats.writer_queue.is_some() {
-            (
-                gauge(
-                    &mut registry,
+        let [writer_queue, writer_batch] = gauges(
+            &mut registry,
+            stats.writer_queue.is_some(),
+            [
+                (
                     "sqlite_writer_queue",
                     "Writes waiting for the SQLite writer",
                 ),
-                gauge(
-                    &mut registry,
+                (
                     "sqlite_writer_batch",
                     "Writes in the SQLite writer's last transaction",
                 ),
-            )
-        } else {
-            (Gauge::default(), Gauge::default())
-        };
-        let (pool_connections, pool_idle) = if stats.pool_connections.is_some() {
-            (
-                gauge(
-                    &mut registry,
-                    "pg_pool_connections",
-                    "PostgreSQL connections open",
-                ),
-                gauge(
-                    &mut registry,
+            ],
+        );
+        let [pool_connections, pool_idle] = gauges(
+            &mut registry,
+            stats.pool_connections.is_some(),
+            [
+                ("pg_pool_connections", "PostgreSQL connections open"),
+                (
                     "pg_pool_idle_connections",
                     "PostgreSQL connections open and idle",
                 ),
-            )
-        } else {
-            (Gauge::default(), Gauge::default())
-        };
+            ],
+        );
         Ops {
             store,
             draining: AtomicBool::new(false),
@@ -167,6 +156,22 @@ impl Ops {
             .expect("writing to a String cannot fail");
         text
     }
+}
+
+/// Gauges of one engine: registered when the store has them, unregistered (never exported)
+/// otherwise.
+fn gauges<const N: usize>(
+    registry: &mut Registry,
+    present: bool,
+    names: [(&str, &str); N],
+) -> [Gauge; N] {
+    names.map(|(name, help)| {
+        let gauge = Gauge::default();
+        if present {
+            registry.register(name, help, gauge.clone());
+        }
+        gauge
+    })
 }
 
 /// A request being handled; [`InFlight::finish`] records its status and duration.

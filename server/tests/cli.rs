@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::serve_with;
+use common::{create_user, serve_with, server_access};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command};
@@ -17,36 +17,6 @@ fn temp_database() -> PathBuf {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
     path
-}
-
-/// Adds the development project's server-access headers (from `serve`'s output) to a request.
-fn server_access(
-    env: &HashMap<String, String>,
-) -> impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Clone + Send + 'static {
-    let env = env.clone();
-    move |request| {
-        request
-            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
-            .header("x-stack-access-type", "server")
-            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
-    }
-}
-
-/// Creates a user through `server` at `url`; its id.
-async fn create_user(
-    http: &reqwest::Client,
-    server: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
-    url: &str,
-) -> String {
-    let user: serde_json::Value = server(http.post(format!("{url}/api/v1/users")))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    user["id"].as_str().unwrap().to_owned()
 }
 
 /// Sends SIGINT (what Ctrl-C sends) and waits for the exit.
@@ -322,4 +292,20 @@ async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
     let outbox = started["outbox"].as_str().unwrap();
     assert!(!std::path::Path::new(outbox).exists(), "{outbox} removed");
     std::fs::remove_dir_all(&cwd).unwrap();
+}
+
+/// A rolling deploy's SIGTERM under load, on SQLite: nothing lost, and the last checkpoint
+/// leaves no WAL behind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_answers_and_loses_nothing() {
+    let database = temp_database().with_file_name("drained.db");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
+    }
+    let database = database.to_str().unwrap();
+    let drained = common::drain_under_load(database).await;
+    // The last checkpoint copied the WAL into the database file and emptied it.
+    let wal = std::fs::metadata(format!("{database}-wal"));
+    assert!(wal.map_or(true, |m| m.len() == 0), "the WAL is left over");
+    drained.assert_stored(database).await;
 }

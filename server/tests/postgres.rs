@@ -481,3 +481,16 @@ async fn a_killed_instance_loses_nothing_it_acknowledged() {
     b.child.wait().unwrap();
     schema.drop_now().await;
 }
+
+/// A rolling deploy's SIGTERM under load, on PostgreSQL: every answered write is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_answers_and_loses_nothing() {
+    let Ok(base) = std::env::var(URL_VAR) else {
+        skip(&format!("set {URL_VAR} to run the PostgreSQL drain test"));
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let drained = common::drain_under_load(&schema.url).await;
+    drained.assert_stored(&schema.url).await;
+    schema.drop_now().await;
+}

@@ -60,7 +60,7 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Emit => {
-            print!("{}", xtask::emitted_spec_text());
+            emit(&xtask::emitted_spec_text());
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check(),
@@ -140,15 +140,12 @@ fn breaking(old: &str, new: Option<&str>, format: Format, fail_on: FailOn) -> Ex
         }
     };
     let report = openapi_compat::compare(&old.doc, &new.doc);
-    print!(
-        "{}",
-        match format {
-            Format::Text => report.render_text(),
-            Format::Json => report.render_json(),
-            Format::Markdown => report.render_markdown(),
-            Format::Junit => report.render_junit(),
-        }
-    );
+    emit(&match format {
+        Format::Text => report.render_text(),
+        Format::Json => report.render_json(),
+        Format::Markdown => report.render_markdown(),
+        Format::Junit => report.render_junit(),
+    });
     let fails = |s: Severity| match fail_on {
         FailOn::Breaking => s == Severity::Breaking,
         FailOn::Warning => s != Severity::Info,
@@ -161,16 +158,32 @@ fn breaking(old: &str, new: Option<&str>, format: Format, fail_on: FailOn) -> Ex
     }
 }
 
-fn release() -> Result<ExitCode> {
-    let spec = Spec::load(
+/// The committed spec, as `breaking`, `release` and `check` read it.
+fn committed_spec() -> Result<Spec> {
+    Spec::load(
         &xtask::workspace_root()
             .join(xtask::SPEC_PATH)
             .display()
             .to_string(),
-    )?;
+    )
+}
+
+/// Prints a report; a closed pipe (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+fn release() -> Result<ExitCode> {
+    let spec = committed_spec()?;
     let releases = Releases::open(&xtask::workspace_root().join(release::RELEASED_DIR))?;
-    if let Some(message) = version_policy(&spec, &releases)? {
-        eprintln!("error: {message}");
+    // Judging the version against an edited release would release on a false basis.
+    let mut problems = releases.verify()?;
+    problems.extend(version_policy(&spec, &releases)?);
+    if !problems.is_empty() {
+        for problem in problems {
+            eprintln!("error: {problem}");
+        }
         return Ok(ExitCode::FAILURE);
     }
     let path = releases.record(&spec)?;
@@ -258,12 +271,7 @@ fn check() -> Result<ExitCode> {
             eprintln!("error: {problem}");
         }
     }
-    let working = Spec::load(
-        &xtask::workspace_root()
-            .join(xtask::SPEC_PATH)
-            .display()
-            .to_string(),
-    )?;
+    let working = committed_spec()?;
     match version_policy(&working, &releases)? {
         None => println!(
             "ok: info.version {} fits the changes since the newest release",

@@ -105,12 +105,15 @@ impl Releases {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(e) => return Err(e).with_context(|| format!("reading {}", crate::relative(&path))),
         };
+        // `sha256sum`'s format: `<hex>  <name>`, or `<hex> *<name>` in binary mode.
         text.lines()
+            .map(|l| l.trim_end_matches('\r'))
             .filter(|l| !l.trim().is_empty())
             .map(|line| {
                 let (hash, name) = line
-                    .split_once("  ")
+                    .split_once(' ')
                     .with_context(|| format!("{}: bad line {line:?}", crate::relative(&path)))?;
+                let name = name.strip_prefix([' ', '*']).unwrap_or(name);
                 Ok((name.to_owned(), hash.to_owned()))
             })
             .collect()
@@ -128,9 +131,9 @@ impl Releases {
                 crate::SPEC_PATH
             );
         }
+        let mut recorded = self.recorded()?;
         std::fs::write(&path, &spec.text)
             .with_context(|| format!("writing {}", crate::relative(&path)))?;
-        let mut recorded = self.recorded()?;
         recorded.insert(file_name(&path), sha256_hex(spec.text.as_bytes()));
         let lines: String = recorded
             .iter()
@@ -303,6 +306,15 @@ mod tests {
             releases.record(&spec).is_err(),
             "a version is released once"
         );
+
+        // sha256sum's binary marker and CRLF line ends read the same.
+        let sums = std::fs::read_to_string(dir.join(CHECKSUMS)).unwrap();
+        std::fs::write(
+            dir.join(CHECKSUMS),
+            sums.replace("  ", " *").replace('\n', "\r\n"),
+        )
+        .unwrap();
+        assert_eq!(releases.verify().unwrap(), Vec::<String>::new());
 
         std::fs::write(&path, V1.replace("\"a\"", "\"renamed\"")).unwrap();
         let problems = releases.verify().unwrap();

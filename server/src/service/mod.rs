@@ -659,7 +659,9 @@ pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
     let trimmed = value.trim();
     // Quoted local parts and address literals are valid RFC 5322 but not accepted by Stack Auth.
     let exotic = trimmed.contains(['"', '[', ']', ' ', '\t']);
-    if trimmed.len() > MAX_EMAIL_LENGTH || exotic || !email_address::EmailAddress::is_valid(trimmed)
+    if trimmed.chars().count() > MAX_EMAIL_LENGTH
+        || exotic
+        || !email_address::EmailAddress::is_valid(trimmed)
     {
         return Err(ServiceError::InvalidInput(format!(
             "value: {value:?} is not a valid email address"

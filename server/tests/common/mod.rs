@@ -26,7 +26,14 @@ impl Drop for Served {
 /// Starts `serve` on a free port with `--database database` and more global `options` (such as
 /// `--outbox DIR`), and waits for it to say where it listens.
 pub fn serve_with(database: &str, options: &[&str]) -> Served {
+    serve_with_env(database, options, &[])
+}
+
+/// [`serve_with`], with environment variables set for the server (its `CONTACT_CHANNELS_…`
+/// settings).
+pub fn serve_with_env(database: &str, options: &[&str], env: &[(&str, &str)]) -> Served {
     let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .envs(env.iter().copied())
         .args(["--database", database])
         .args(options)
         .args(["serve", "--bind", "127.0.0.1:0"])
@@ -66,4 +73,159 @@ pub fn serve_with(database: &str, options: &[&str]) -> Served {
         env.insert(key.to_owned(), value.to_owned());
     }
     Served { child, url, env }
+}
+
+/// Adds the development project's server-access headers (from `serve`'s output) to a request.
+pub fn server_access(
+    env: &HashMap<String, String>,
+) -> impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Clone + Send + 'static {
+    let env = env.clone();
+    move |request| {
+        request
+            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &env["STACK_SECRET_SERVER_KEY"])
+    }
+}
+
+/// Creates a user through `server` at `url`; its id.
+pub async fn create_user(
+    http: &reqwest::Client,
+    server: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+    url: &str,
+) -> String {
+    let user: serde_json::Value = server(http.post(format!("{url}/api/v1/users")))
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    user["id"].as_str().unwrap().to_owned()
+}
+
+/// What a drained server answered: the creates it acknowledged, for whom.
+pub struct Drained {
+    env: HashMap<String, String>,
+    user_id: String,
+    acknowledged: Vec<String>,
+}
+
+/// A rolling deploy's SIGTERM to a server on `database` (empty) under 16 concurrent writers:
+/// `/readyz` turns 503 at once while requests are still answered (drain delay 0.5 s), every
+/// request gets a whole answer or none, and the process exits 0 within 30 s.
+pub async fn drain_under_load(database: &str) -> Drained {
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+    let mut first = serve_with_env(database, &[], &[("CONTACT_CHANNELS_DRAIN_DELAY", "0.5")]);
+    let http = reqwest::Client::new();
+    let server = server_access(&first.env);
+    let user_id = create_user(&http, &server, &first.url).await;
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let writers: Vec<_> = (0..16)
+        .map(|writer| {
+            let (http, server, url, user_id, acknowledged) = (
+                http.clone(),
+                server.clone(),
+                first.url.clone(),
+                user_id.clone(),
+                acknowledged.clone(),
+            );
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let sent = server(http.post(format!("{url}/api/v1/contact-channels")))
+                        .json(&serde_json::json!({
+                            "user_id": user_id, "value": format!("w{writer}-{n}@example.com"),
+                            "type": "email", "used_for_auth": false
+                        }))
+                        .send()
+                        .await;
+                    // Refused, or closed before an answer began: the server is gone.
+                    let Ok(response) = sent else { break };
+                    assert_eq!(response.status(), 201, "every answered create succeeds");
+                    let body: serde_json::Value = response
+                        .json()
+                        .await
+                        .expect("an answer that began is answered whole");
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push(body["id"].as_str().unwrap().to_owned());
+                }
+            })
+        })
+        .collect();
+    while acknowledged.lock().unwrap().len() < 200 {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &first.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Draining: still answering, but no longer ready.
+    let deadline = Instant::now() + Duration::from_millis(400);
+    let mut seen = Vec::new();
+    while Instant::now() < deadline {
+        let ready = http.get(format!("{}/readyz", first.url)).send().await;
+        seen.push(ready.map_or(0, |r| r.status().as_u16()));
+        if seen.last() == Some(&503) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(seen.last(), Some(&503), "readyz while draining: {seen:?}");
+
+    let started = Instant::now();
+    let exit = loop {
+        if let Some(exit) = first.child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no exit");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(exit.success(), "SIGTERM is a clean exit: {exit:?}");
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    // Writes kept coming during the drain delay, and were answered.
+    assert!(acknowledged.len() > 200, "{}", acknowledged.len());
+    Drained {
+        env: first.env.clone(),
+        user_id,
+        acknowledged,
+    }
+}
+
+impl Drained {
+    /// Asserts, through a new server on `database`, that every acknowledged create is stored.
+    pub async fn assert_stored(&self, database: &str) {
+        let second = serve_with(database, &[]);
+        let server = server_access(&self.env);
+        let list: serde_json::Value = server(reqwest::Client::new().get(format!(
+            "{}/api/v1/contact-channels?user_id={}",
+            second.url, self.user_id
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+        let stored: std::collections::HashSet<&str> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        let lost: Vec<&String> = self
+            .acknowledged
+            .iter()
+            .filter(|id| !stored.contains(id.as_str()))
+            .collect();
+        assert!(lost.is_empty(), "answered but not stored: {lost:?}");
+    }
 }
