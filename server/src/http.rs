@@ -535,6 +535,12 @@ impl ContactChannelsApi for ServerImpl {
     }
 
     async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        if !rqctx.context().ops.metrics_enabled() {
+            return Ok(
+                ApiError::new(ErrorCode::NotFound, "metrics are off (--metrics false)")
+                    .to_response(),
+            );
+        }
         Ok(Response::builder()
             .header(
                 header::CONTENT_TYPE,
@@ -637,6 +643,13 @@ async fn reply<R: HttpResponse>(
 ) -> ApiResult<R> {
     let request = rqctx.context().ops.start(operation);
     let reply = Reply(body.await);
-    request.finish(reply.status_code().as_u16());
+    if let Some(request) = request {
+        let method = rqctx.request.method();
+        request.finish(
+            reply.status_code().as_u16(),
+            method.as_str(),
+            &rqctx.request_id,
+        );
+    }
     Ok(reply)
 }

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use contact_channels_server::mail::read_outbox;
+use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
 use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
 use contact_channels_server::store::postgres::PgSettings;
@@ -11,6 +12,9 @@ use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
 
 #[derive(Parser)]
 #[command(version, about = "Stack Auth-compatible contact-channel API server")]
@@ -98,6 +102,23 @@ enum Command {
         /// load balancers stop sending requests before the listener closes.
         #[arg(long, env = "CONTACT_CHANNELS_DRAIN_DELAY", default_value_t = 0.0, value_parser = seconds)]
         drain_delay: f64,
+        /// Count requests for `/metrics` (`--metrics false` turns both off).
+        #[arg(
+            long,
+            env = "CONTACT_CHANNELS_METRICS",
+            default_value_t = true,
+            action = clap::ArgAction::Set
+        )]
+        metrics: bool,
+        /// Log this fraction of requests (0 to 1) as JSON lines on stderr: request id, method,
+        /// operation, status, latency. 0.01 logs one in a hundred.
+        #[arg(
+            long,
+            env = "CONTACT_CHANNELS_ACCESS_LOG_SAMPLE",
+            default_value_t = 0.0,
+            value_parser = fraction
+        )]
+        access_log_sample: f64,
         /// Then: seconds the requests in flight get to finish before the server exits anyway.
         #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
         shutdown_timeout: f64,
@@ -175,6 +196,14 @@ impl LogLevel {
     }
 }
 
+/// A fraction from 0 to 1, such as `0.01`.
+fn fraction(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!("{text:?} is not a fraction from 0 to 1")),
+    }
+}
+
 /// A duration in seconds, such as `2` or `0.5`.
 fn seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
@@ -222,9 +251,26 @@ fn print_keys(keys: &ProjectKeys) {
 #[tokio::main]
 async fn main() -> Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_max_level(cli.log_level.tracing())
+    // The log at --log-level, and the access log, when sampled, as JSON lines of its own.
+    let level = tracing_subscriber::filter::LevelFilter::from_level(cli.log_level.tracing());
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(tracing_subscriber::filter::filter_fn(move |meta| {
+                    meta.target() != ACCESS_LOG && *meta.level() <= level
+                })),
+        )
+        .with(
+            tracing_subscriber::fmt::layer()
+                .json()
+                .with_current_span(false)
+                .with_writer(std::io::stderr)
+                .with_filter(
+                    tracing_subscriber::filter::Targets::new()
+                        .with_target(ACCESS_LOG, tracing::Level::INFO),
+                ),
+        )
         .init();
     let pg = PgSettings {
         pool_size: cli.pg_pool_size,
@@ -248,6 +294,8 @@ async fn main() -> Result<()> {
             ephemeral,
             drain_delay,
             shutdown_timeout,
+            metrics,
+            access_log_sample,
         } => {
             let outbox = if ephemeral {
                 std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()))
@@ -261,6 +309,14 @@ async fn main() -> Result<()> {
                 service: ServiceConfig {
                     issuer_base_url: format!("http://{bind}"),
                     ..ServiceConfig::default()
+                },
+                ops: OpsConfig {
+                    metrics,
+                    access_log_every: if access_log_sample > 0.0 {
+                        (1.0 / access_log_sample).round().max(1.0) as u64
+                    } else {
+                        0
+                    },
                 },
             };
             let running = server::start(config, Backends::new(store, mailer)).await?;

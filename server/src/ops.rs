@@ -8,7 +8,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,9 +26,33 @@ struct OperationLabels {
     operation: &'static str,
 }
 
+/// The `tracing` target of the access log.
+pub const ACCESS_LOG: &str = "contact_channels::access";
+
+/// What an instance tells operators.
+#[derive(Clone, Copy, Debug)]
+pub struct OpsConfig {
+    /// Count requests for `/metrics`.
+    pub metrics: bool,
+    /// Log one request in this many to the access log (0: none).
+    pub access_log_every: u64,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        OpsConfig {
+            metrics: true,
+            access_log_every: 0,
+        }
+    }
+}
+
 /// The instance's operational state, shared by every request.
 pub struct Ops {
     store: Arc<dyn Store>,
+    config: OpsConfig,
+    /// Requests seen, for sampling the access log.
+    seen: AtomicU64,
     draining: AtomicBool,
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
@@ -50,7 +74,7 @@ pub enum Readiness {
 
 impl Ops {
     /// Fresh state and metrics for an instance on `store`.
-    pub fn new(store: Arc<dyn Store>) -> Ops {
+    pub fn new(store: Arc<dyn Store>, config: OpsConfig) -> Ops {
         let mut registry = Registry::with_prefix("contact_channels");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -103,6 +127,8 @@ impl Ops {
         );
         Ops {
             store,
+            config,
+            seen: AtomicU64::new(0),
             draining: AtomicBool::new(false),
             registry,
             requests,
@@ -115,14 +141,28 @@ impl Ops {
         }
     }
 
-    /// Counts a request as started; the guard records it when it ends.
-    pub fn start(&self, operation: &'static str) -> InFlight<'_> {
-        self.in_flight.inc();
-        InFlight {
+    /// Counts a request as started; the guard records it when it ends. `None` when neither
+    /// metrics nor the access log want it.
+    pub fn start(&self, operation: &'static str) -> Option<InFlight<'_>> {
+        let every = self.config.access_log_every;
+        let logged = every > 0 && self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(every);
+        if !self.config.metrics && !logged {
+            return None;
+        }
+        if self.config.metrics {
+            self.in_flight.inc();
+        }
+        Some(InFlight {
             ops: self,
             operation,
             started: std::time::Instant::now(),
-        }
+            logged,
+        })
+    }
+
+    /// Whether `/metrics` is served.
+    pub fn metrics_enabled(&self) -> bool {
+        self.config.metrics
     }
 
     /// From now on `/readyz` answers 503, so that balancers stop sending requests.
@@ -179,12 +219,28 @@ pub struct InFlight<'a> {
     ops: &'a Ops,
     operation: &'static str,
     started: std::time::Instant,
+    /// Whether this request goes to the access log.
+    logged: bool,
 }
 
 impl InFlight<'_> {
-    /// Records the answer's status.
-    pub fn finish(self, status: u16) {
+    /// Records the answer's status; `method` and `request_id` are for the access log.
+    pub fn finish(self, status: u16, method: &str, request_id: &str) {
         let ops = self.ops;
+        if self.logged {
+            // The route's name, not its path: paths carry ids.
+            tracing::info!(
+                target: ACCESS_LOG,
+                request_id,
+                method,
+                operation = self.operation,
+                status,
+                latency_us = self.started.elapsed().as_micros() as u64,
+            );
+        }
+        if !ops.config.metrics {
+            return;
+        }
         ops.requests
             .get_or_create(&RequestLabels {
                 operation: self.operation,
@@ -202,6 +258,8 @@ impl InFlight<'_> {
 impl Drop for InFlight<'_> {
     /// A request that ends, answered or cancelled, is no longer in flight.
     fn drop(&mut self) {
-        self.ops.in_flight.dec();
+        if self.ops.config.metrics {
+            self.ops.in_flight.dec();
+        }
     }
 }

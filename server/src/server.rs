@@ -2,7 +2,7 @@
 
 use crate::http::{HandlerContext, ServerImpl};
 use crate::mail::{Mailer, OutboxMailer, SmtpMailer};
-use crate::ops::Ops;
+use crate::ops::{Ops, OpsConfig};
 use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
@@ -27,6 +27,8 @@ pub struct ServerConfig {
     pub log_level: ConfigLoggingLevel,
     /// Rules and token settings.
     pub service: ServiceConfig,
+    /// What the instance tells operators: metrics, the access log.
+    pub ops: OpsConfig,
 }
 
 impl Default for ServerConfig {
@@ -35,6 +37,7 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8102".parse().expect("a valid address"),
             log_level: ConfigLoggingLevel::Warn,
             service: ServiceConfig::default(),
+            ops: OpsConfig::default(),
         }
     }
 }
@@ -165,7 +168,7 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
     let mut api = contact_channels_api_mod::api_description::<ServerImpl>()
         .map_err(|e| anyhow::anyhow!("the API description is invalid: {e}"))?;
     contact_channels_api::routes::register_fallbacks(&mut api);
-    let ops = Arc::new(Ops::new(backends.store.clone()));
+    let ops = Arc::new(Ops::new(backends.store.clone(), config.ops));
     let store = backends.store.clone();
     let service = Arc::new(Service::new(
         backends.store,

@@ -309,3 +309,66 @@ async fn sigterm_drains_answers_and_loses_nothing() {
     assert!(wal.map_or(true, |m| m.len() == 0), "the WAL is left over");
     drained.assert_stored(database).await;
 }
+
+/// `--access-log-sample 0.5` logs every second request as one JSON line on stderr, with the
+/// route's name rather than its path; `--metrics false` turns `/metrics` off.
+#[tokio::test]
+async fn the_access_log_samples_requests_as_json_lines() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args(["serve", "--ephemeral", "--bind", "127.0.0.1:0"])
+        .args(["--access-log-sample", "0.5", "--metrics", "false"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let url = started["url"].as_str().unwrap().to_owned();
+    let env = HashMap::from([
+        (
+            "STACK_PROJECT_ID".to_owned(),
+            started["project_id"].as_str().unwrap().to_owned(),
+        ),
+        (
+            "STACK_SECRET_SERVER_KEY".to_owned(),
+            started["secret_server_key"].as_str().unwrap().to_owned(),
+        ),
+    ]);
+    let http = reqwest::Client::new();
+    let user = create_user(&http, &server_access(&env), &url).await;
+    for _ in 0..9 {
+        let response = server_access(&env)(http.get(format!("{url}/api/v1/users/{user}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    let metrics = http.get(format!("{url}/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 404);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let logged: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(Result::unwrap)
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(&l).expect("JSON lines"))
+        .collect();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(logged.len(), 5, "one request in two of ten: {logged:#?}");
+    for entry in &logged {
+        assert_eq!(entry["target"], "contact_channels::access");
+        let fields = &entry["fields"];
+        assert!(fields["request_id"].is_string() && fields["latency_us"].is_u64());
+        assert!(fields["operation"] == "create_user" || fields["operation"] == "get_user");
+        assert!(!entry.to_string().contains(&user), "no ids from the path");
+    }
+}
