@@ -145,7 +145,11 @@ impl Ops {
     /// metrics nor the access log want it.
     pub fn start(&self, operation: &'static str) -> Option<InFlight<'_>> {
         let every = self.config.access_log_every;
-        let logged = every > 0 && self.seen.fetch_add(1, Ordering::Relaxed).is_multiple_of(every);
+        let logged = every > 0
+            && self
+                .seen
+                .fetch_add(1, Ordering::Relaxed)
+                .is_multiple_of(every);
         if !self.config.metrics && !logged {
             return None;
         }

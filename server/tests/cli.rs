@@ -5,7 +5,6 @@
 mod common;
 
 use common::{create_user, serve_with, server_access};
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 
@@ -162,40 +161,7 @@ async fn every_acknowledged_write_survives_sigkill() {
     let user_id = create_user(&http, &server, &first.url).await;
 
     let acknowledged = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-    let writers: Vec<_> = (0..16)
-        .map(|writer| {
-            let (http, server, url, user_id, acknowledged) = (
-                http.clone(),
-                server.clone(),
-                first.url.clone(),
-                user_id.clone(),
-                acknowledged.clone(),
-            );
-            tokio::spawn(async move {
-                for n in 0.. {
-                    let sent = server(http.post(format!("{url}/api/v1/contact-channels")))
-                        .json(&serde_json::json!({
-                            "user_id": user_id, "value": format!("w{writer}-{n}@example.com"),
-                            "type": "email", "used_for_auth": false
-                        }))
-                        .send()
-                        .await;
-                    // Once the server is gone, requests fail: this writer is done.
-                    let Ok(response) = sent else { break };
-                    assert_eq!(
-                        response.status(),
-                        201,
-                        "before the kill every create succeeds"
-                    );
-                    let Ok(body) = response.json::<serde_json::Value>().await else {
-                        break;
-                    };
-                    let id = body["id"].as_str().unwrap().to_owned();
-                    acknowledged.lock().unwrap().push(id);
-                }
-            })
-        })
-        .collect();
+    let writers = common::spawn_writers(&http, &server, &first.url, &user_id, &acknowledged, false);
     let enough = async {
         while acknowledged.lock().unwrap().len() < 400 {
             tokio::time::sleep(std::time::Duration::from_millis(5)).await;
@@ -242,36 +208,15 @@ async fn every_acknowledged_write_survives_sigkill() {
 /// API, stop it with SIGTERM; nothing is left on disk.
 #[tokio::test]
 async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
-    use std::io::{BufRead, BufReader};
     let cwd = std::env::temp_dir().join(format!("contact-channels-eph-{}", std::process::id()));
     std::fs::create_dir_all(&cwd).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
-        .args(["serve", "--ephemeral", "--bind", "127.0.0.1:0"])
-        .current_dir(&cwd)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let started: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    let (mut child, started) = common::ephemeral(&[], &cwd, std::process::Stdio::null());
     let url = started["url"].as_str().unwrap();
     assert!(
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
         "{url}"
     );
-    let env = HashMap::from([
-        (
-            "STACK_PROJECT_ID".to_owned(),
-            started["project_id"].as_str().unwrap().to_owned(),
-        ),
-        (
-            "STACK_SECRET_SERVER_KEY".to_owned(),
-            started["secret_server_key"].as_str().unwrap().to_owned(),
-        ),
-    ]);
+    let env = common::ephemeral_env(&started);
     for key in ["publishable_client_key", "super_secret_admin_key", "outbox"] {
         assert!(started[key].is_string(), "{key} missing: {started}");
     }
@@ -315,29 +260,13 @@ async fn sigterm_drains_answers_and_loses_nothing() {
 #[tokio::test]
 async fn the_access_log_samples_requests_as_json_lines() {
     use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
-        .args(["serve", "--ephemeral", "--bind", "127.0.0.1:0"])
-        .args(["--access-log-sample", "0.5", "--metrics", "false"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let started: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let (mut child, started) = common::ephemeral(
+        &["--access-log-sample", "0.5", "--metrics", "false"],
+        &std::env::temp_dir(),
+        std::process::Stdio::piped(),
+    );
     let url = started["url"].as_str().unwrap().to_owned();
-    let env = HashMap::from([
-        (
-            "STACK_PROJECT_ID".to_owned(),
-            started["project_id"].as_str().unwrap().to_owned(),
-        ),
-        (
-            "STACK_SECRET_SERVER_KEY".to_owned(),
-            started["secret_server_key"].as_str().unwrap().to_owned(),
-        ),
-    ]);
+    let env = common::ephemeral_env(&started);
     let http = reqwest::Client::new();
     let user = create_user(&http, &server_access(&env), &url).await;
     for _ in 0..9 {

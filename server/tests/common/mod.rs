@@ -1,5 +1,8 @@
 //! Running the real `contact-channels` binary from integration tests.
 
+// Each test binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -105,6 +108,86 @@ pub async fn create_user(
     user["id"].as_str().unwrap().to_owned()
 }
 
+/// Starts 16 writers creating channels for `user_id` at `url` until the server is gone; each
+/// create answered 201 lands in `acknowledged`. With `whole_answers`, an answer cut off after
+/// it began fails the test (a drain must not do that; a SIGKILL may).
+pub fn spawn_writers(
+    http: &reqwest::Client,
+    server: &(impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder + Clone + Send + 'static),
+    url: &str,
+    user_id: &str,
+    acknowledged: &std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    whole_answers: bool,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..16)
+        .map(|writer| {
+            let (http, server, url, user_id, acknowledged) = (
+                http.clone(),
+                server.clone(),
+                url.to_owned(),
+                user_id.to_owned(),
+                acknowledged.clone(),
+            );
+            tokio::spawn(async move {
+                for n in 0.. {
+                    let sent = server(http.post(format!("{url}/api/v1/contact-channels")))
+                        .json(&serde_json::json!({
+                            "user_id": user_id, "value": format!("w{writer}-{n}@example.com"),
+                            "type": "email", "used_for_auth": false
+                        }))
+                        .send()
+                        .await;
+                    // Refused, or closed before an answer began: the server is gone.
+                    let Ok(response) = sent else { break };
+                    assert_eq!(response.status(), 201, "every answered create succeeds");
+                    let body = match response.json::<serde_json::Value>().await {
+                        Ok(body) => body,
+                        Err(e) if whole_answers => panic!("an answer was cut off: {e}"),
+                        Err(_) => break,
+                    };
+                    acknowledged
+                        .lock()
+                        .unwrap()
+                        .push(body["id"].as_str().unwrap().to_owned());
+                }
+            })
+        })
+        .collect()
+}
+
+/// Starts `serve --ephemeral` with more `args` in `cwd`, and reads its one JSON line.
+pub fn ephemeral(
+    args: &[&str],
+    cwd: &std::path::Path,
+    stderr: Stdio,
+) -> (Child, serde_json::Value) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args(["serve", "--ephemeral", "--bind", "127.0.0.1:0"])
+        .args(args)
+        .current_dir(cwd)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let started = serde_json::from_str(&line).expect("one JSON line");
+    (child, started)
+}
+
+/// The `STACK_…` settings of an ephemeral server's JSON line, as `serve` prints them.
+pub fn ephemeral_env(started: &serde_json::Value) -> HashMap<String, String> {
+    [
+        ("STACK_PROJECT_ID", "project_id"),
+        ("STACK_SECRET_SERVER_KEY", "secret_server_key"),
+    ]
+    .into_iter()
+    .map(|(name, key)| (name.to_owned(), started[key].as_str().unwrap().to_owned()))
+    .collect()
+}
+
 /// What a drained server answered: the creates it acknowledged, for whom.
 pub struct Drained {
     env: HashMap<String, String>,
@@ -124,39 +207,7 @@ pub async fn drain_under_load(database: &str) -> Drained {
     let user_id = create_user(&http, &server, &first.url).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
-    let writers: Vec<_> = (0..16)
-        .map(|writer| {
-            let (http, server, url, user_id, acknowledged) = (
-                http.clone(),
-                server.clone(),
-                first.url.clone(),
-                user_id.clone(),
-                acknowledged.clone(),
-            );
-            tokio::spawn(async move {
-                for n in 0.. {
-                    let sent = server(http.post(format!("{url}/api/v1/contact-channels")))
-                        .json(&serde_json::json!({
-                            "user_id": user_id, "value": format!("w{writer}-{n}@example.com"),
-                            "type": "email", "used_for_auth": false
-                        }))
-                        .send()
-                        .await;
-                    // Refused, or closed before an answer began: the server is gone.
-                    let Ok(response) = sent else { break };
-                    assert_eq!(response.status(), 201, "every answered create succeeds");
-                    let body: serde_json::Value = response
-                        .json()
-                        .await
-                        .expect("an answer that began is answered whole");
-                    acknowledged
-                        .lock()
-                        .unwrap()
-                        .push(body["id"].as_str().unwrap().to_owned());
-                }
-            })
-        })
-        .collect();
+    let writers = spawn_writers(&http, &server, &first.url, &user_id, &acknowledged, true);
     while acknowledged.lock().unwrap().len() < 200 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
