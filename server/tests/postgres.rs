@@ -494,3 +494,125 @@ async fn sigterm_drains_answers_and_loses_nothing() {
     drained.assert_stored(&schema.url).await;
     schema.drop_now().await;
 }
+
+/// A TCP proxy to PostgreSQL that the test can cut, to make the database unreachable.
+struct Proxy {
+    port: u16,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Proxy {
+    /// Forwards connections on a free port (or `port`) to `target`, until [`Proxy::cut`].
+    async fn start(target: std::net::SocketAddr, port: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            loop {
+                let mut stopped = stopped.clone();
+                tokio::select! {
+                    accepted = listener.accept() => {
+                        let Ok((mut client, _)) = accepted else { break };
+                        tokio::spawn(async move {
+                            let Ok(mut server) = tokio::net::TcpStream::connect(target).await else { return };
+                            tokio::select! {
+                                _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                                _ = stopped.changed() => {}
+                            }
+                        });
+                    }
+                    _ = stopped.changed() => break,
+                }
+            }
+        });
+        Proxy { port, stop }
+    }
+
+    /// Closes the listener and every forwarded connection.
+    fn cut(self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// `/readyz` answers 503 while the database is unreachable and 200 once it is back; `/healthz`
+/// stays 200 throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_follows_the_database() {
+    let Ok(base) = std::env::var(URL_VAR) else {
+        skip(&format!(
+            "set {URL_VAR} to run the PostgreSQL readiness test"
+        ));
+        return;
+    };
+    let schema = Schema::create(&base).await;
+    let mut through_proxy = url::Url::parse(&schema.url).unwrap();
+    let target = (
+        through_proxy.host_str().unwrap().to_owned(),
+        through_proxy.port().unwrap_or(5432),
+    );
+    let target = tokio::net::lookup_host(target)
+        .await
+        .unwrap()
+        .next()
+        .unwrap();
+    let proxy = Proxy::start(target, 0).await;
+    let port = proxy.port;
+    through_proxy.set_port(Some(port)).unwrap();
+    let served = serve_with(
+        through_proxy.as_str(),
+        &[
+            "--pg-connect-timeout",
+            "1",
+            "--outbox",
+            outbox_dir(&schema).to_str().unwrap(),
+        ],
+    );
+    let http = reqwest::Client::new();
+    let status = |path: &'static str| {
+        let (http, url) = (http.clone(), served.url.clone());
+        async move {
+            http.get(format!("{url}{path}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status("/readyz").await, 200);
+
+    proxy.cut();
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen.push(status("/readyz").await);
+        if seen.last() == Some(&503) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seen.last(),
+        Some(&503),
+        "readyz with the database cut off: {seen:?}"
+    );
+    assert_eq!(status("/healthz").await, 200);
+
+    let _back = Proxy::start(target, port).await;
+    let mut seen = Vec::new();
+    for _ in 0..100 {
+        seen.push(status("/readyz").await);
+        if seen.last() == Some(&200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seen.last(),
+        Some(&200),
+        "readyz once the database is back: {seen:?}"
+    );
+    drop(served);
+    schema.drop_now().await;
+}
