@@ -247,7 +247,6 @@ fn header(rqctx: &RequestContext<HandlerContext>, names: &[HeaderName]) -> Optio
     })
 }
 
-/// Stack Auth's authentication headers.
 /// `{"status": …}` with `status`, for the operational routes.
 fn status_json(status: StatusCode, what: &str) -> Response<Body> {
     Response::builder()
@@ -306,6 +305,7 @@ fn on_check_code_path(rqctx: &RequestContext<HandlerContext>) -> bool {
     segments.next() == Some("check-code") && segments.next() == Some("verify")
 }
 
+/// Stack Auth's authentication headers.
 fn request_headers(rqctx: &RequestContext<HandlerContext>) -> RequestHeaders {
     let [project_id, access_type, publishable_client_key, secret_server_key, super_secret_admin_key, access_token] =
         AUTH_HEADERS.each_ref().map(|names| header(rqctx, names));
