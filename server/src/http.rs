@@ -519,8 +519,7 @@ impl ContactChannelsApi for ServerImpl {
         ))
     }
 
-    async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
-        let _ = rqctx;
+    async fn healthz(_rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
         Ok(status_json(StatusCode::OK, "alive"))
     }
 
