@@ -177,31 +177,13 @@ async fn every_acknowledged_write_survives_sigkill() {
     }
     let acknowledged = acknowledged.lock().unwrap().clone();
 
-    let second = serve_with(database.to_str().unwrap(), &[]);
-    let list: serde_json::Value = server(http.get(format!(
-        "{}/api/v1/contact-channels?user_id={user_id}",
-        second.url
-    )))
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let stored: std::collections::HashSet<&str> = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["id"].as_str().unwrap())
-        .collect();
-    let lost: Vec<&String> = acknowledged
-        .iter()
-        .filter(|id| !stored.contains(id.as_str()))
-        .collect();
-    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
+    let count = acknowledged.len();
+    let stored = common::Drained::new(first.env.clone(), user_id, acknowledged)
+        .assert_stored(database.to_str().unwrap())
+        .await;
     // Commits whose answers died with the process may be stored too, but no more than one
     // per writer in flight.
-    assert!(stored.len() <= acknowledged.len() + 16);
+    assert!(stored <= count + 16);
 }
 
 /// `serve --ephemeral` as another language's test harness uses it: read one JSON line, call the

@@ -244,16 +244,22 @@ pub async fn drain_under_load(database: &str) -> Drained {
     let acknowledged = acknowledged.lock().unwrap().clone();
     // Writes kept coming during the drain delay, and were answered.
     assert!(acknowledged.len() > 200, "{}", acknowledged.len());
-    Drained {
-        env: first.env.clone(),
-        user_id,
-        acknowledged,
-    }
+    Drained::new(first.env.clone(), user_id, acknowledged)
 }
 
 impl Drained {
-    /// Asserts, through a new server on `database`, that every acknowledged create is stored.
-    pub async fn assert_stored(&self, database: &str) {
+    /// The creates a server acknowledged for `user_id`, with the keys it printed.
+    pub fn new(env: HashMap<String, String>, user_id: String, acknowledged: Vec<String>) -> Self {
+        Drained {
+            env,
+            user_id,
+            acknowledged,
+        }
+    }
+
+    /// Asserts, through a new server on `database`, that every acknowledged create is stored;
+    /// how many channels the user has.
+    pub async fn assert_stored(&self, database: &str) -> usize {
         let second = serve_with(database, &[]);
         let server = server_access(&self.env);
         let list: serde_json::Value = server(reqwest::Client::new().get(format!(
@@ -278,5 +284,6 @@ impl Drained {
             .filter(|id| !stored.contains(id.as_str()))
             .collect();
         assert!(lost.is_empty(), "answered but not stored: {lost:?}");
+        stored.len()
     }
 }
