@@ -7,6 +7,7 @@
 mod common;
 
 use common::{serve_with, Served};
+use contact_channels_server::store::postgres::scratch::ScratchSchema;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashSet};
@@ -14,49 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-const URL_VAR: &str = "CONTACT_CHANNELS_TEST_POSTGRES_URL";
 /// Requests in flight at once during a burst.
 const CONCURRENCY: usize = 16;
-
-/// Says, past cargo's output capture, that a test did not run.
-fn skip(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "skipped: {why}");
-}
-
-/// A fresh schema in the test database; dropped by [`Schema::drop_now`].
-struct Schema {
-    base: String,
-    name: String,
-    url: String,
-}
-
-impl Schema {
-    async fn create(base: &str) -> Schema {
-        let name = format!("cc_multi_{}", uuid::Uuid::new_v4().simple());
-        let admin = sqlx::PgPool::connect(base).await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {name}"))
-            .execute(&admin)
-            .await
-            .unwrap();
-        let mut url = url::Url::parse(base).unwrap();
-        url.query_pairs_mut()
-            .append_pair("options", &format!("-c search_path={name}"));
-        Schema {
-            base: base.to_owned(),
-            name,
-            url: url.to_string(),
-        }
-    }
-
-    async fn drop_now(self) {
-        let admin = sqlx::PgPool::connect(&self.base).await.unwrap();
-        sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.name))
-            .execute(&admin)
-            .await
-            .unwrap();
-    }
-}
 
 /// Server-key requests to any instance.
 #[derive(Clone)]
@@ -141,12 +101,12 @@ fn count_statuses(results: &[(u16, Value)]) -> BTreeMap<String, usize> {
 }
 
 /// Two instances on one database, sharing an outbox folder.
-fn start_pair(schema: &Schema) -> (Served, Served, Api) {
+fn start_pair(schema: &ScratchSchema) -> (Served, Served, Api) {
     let outbox = outbox_dir(schema);
     let options = ["--outbox", outbox.to_str().unwrap()];
     // One after the other: only the first finds the database empty and creates the project.
-    let a = serve_with(&schema.url, &options);
-    let b = serve_with(&schema.url, &options);
+    let a = serve_with(schema.url(), &options);
+    let b = serve_with(schema.url(), &options);
     assert!(b.env.is_empty());
     let api = Api {
         http: reqwest::Client::new(),
@@ -156,19 +116,15 @@ fn start_pair(schema: &Schema) -> (Served, Served, Api) {
     (a, b, api)
 }
 
-fn outbox_dir(schema: &Schema) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!("{}-outbox", schema.name))
+fn outbox_dir(schema: &ScratchSchema) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("{}-outbox", schema.name()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_code_verifies_once_across_instances() {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        skip(&format!(
-            "set {URL_VAR} to run the multi-instance PostgreSQL test"
-        ));
+    let Some(schema) = ScratchSchema::for_test().await else {
         return;
     };
-    let schema = Schema::create(&base).await;
     let (mut a, mut b, api) = start_pair(&schema);
     let instances = [a.url.clone(), b.url.clone()];
     let user = api.user(&instances[0]).await;
@@ -225,18 +181,13 @@ async fn a_code_verifies_once_across_instances() {
         served.child.wait().unwrap();
     }
     let _ = std::fs::remove_dir_all(outbox_dir(&schema));
-    schema.drop_now().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invariants_hold_across_instances_under_a_burst() {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        skip(&format!(
-            "set {URL_VAR} to run the multi-instance PostgreSQL test"
-        ));
+    let Some(schema) = ScratchSchema::for_test().await else {
         return;
     };
-    let schema = Schema::create(&base).await;
     let (mut a, mut b, api) = start_pair(&schema);
     let instances = [a.url.clone(), b.url.clone()];
 
@@ -398,18 +349,13 @@ async fn invariants_hold_across_instances_under_a_burst() {
     b.child.kill().unwrap();
     a.child.wait().unwrap();
     b.child.wait().unwrap();
-    schema.drop_now().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instance_loses_nothing_it_acknowledged() {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        skip(&format!(
-            "set {URL_VAR} to run the multi-instance PostgreSQL test"
-        ));
+    let Some(schema) = ScratchSchema::for_test().await else {
         return;
     };
-    let schema = Schema::create(&base).await;
     let (a, mut b, api) = start_pair(&schema);
     let instances = [a.url.clone(), b.url.clone()];
     let user = api.user(&instances[1]).await;
@@ -479,20 +425,16 @@ async fn a_killed_instance_loses_nothing_it_acknowledged() {
     let _ = a.lock().unwrap().child.wait();
     b.child.kill().unwrap();
     b.child.wait().unwrap();
-    schema.drop_now().await;
 }
 
 /// A rolling deploy's SIGTERM under load, on PostgreSQL: every answered write is stored.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_answers_and_loses_nothing() {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        skip(&format!("set {URL_VAR} to run the PostgreSQL drain test"));
+    let Some(schema) = ScratchSchema::for_test().await else {
         return;
     };
-    let schema = Schema::create(&base).await;
-    let drained = common::drain_under_load(&schema.url).await;
-    drained.assert_stored(&schema.url).await;
-    schema.drop_now().await;
+    let drained = common::drain_under_load(schema.url()).await;
+    drained.assert_stored(schema.url()).await;
 }
 
 /// A TCP proxy to PostgreSQL that the test can cut, to make the database unreachable.
@@ -540,14 +482,10 @@ impl Proxy {
 /// stays 200 throughout.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readyz_follows_the_database() {
-    let Ok(base) = std::env::var(URL_VAR) else {
-        skip(&format!(
-            "set {URL_VAR} to run the PostgreSQL readiness test"
-        ));
+    let Some(schema) = ScratchSchema::for_test().await else {
         return;
     };
-    let schema = Schema::create(&base).await;
-    let mut through_proxy = url::Url::parse(&schema.url).unwrap();
+    let mut through_proxy = url::Url::parse(schema.url()).unwrap();
     let target = (
         through_proxy.host_str().unwrap().to_owned(),
         through_proxy.port().unwrap_or(5432),
@@ -614,5 +552,4 @@ async fn readyz_follows_the_database() {
         "readyz once the database is back: {seen:?}"
     );
     drop(served);
-    schema.drop_now().await;
 }

@@ -361,12 +361,31 @@ pub async fn first_project(store: &dyn Store) {
     );
 }
 
-/// Runs every check, each on a fresh store from `open`.
-pub async fn run<S: Store, F: std::future::Future<Output = S>>(open: impl Fn() -> F) {
-    one_primary_per_user(&open().await).await;
-    conflicts(&open().await).await;
-    missing_rows_and_cascade(&open().await).await;
-    listing(&open().await).await;
-    verification_codes(&open().await).await;
-    first_project(&open().await).await;
+/// Declares, in a module named `$module`, one `#[tokio::test]` per check, each on a fresh store
+/// from `$fixture`: an async function in the calling module returning
+/// `Option<impl Deref<Target = impl Store>>`, where `None` skips (no database to run on). A
+/// failure names the engine's module, the fixture's module and the check.
+macro_rules! tests {
+    ($module:ident, $fixture:ident) => {
+        $crate::store::conformance::tests!(@checks $module, $fixture;
+            one_primary_per_user,
+            conflicts,
+            missing_rows_and_cascade,
+            listing,
+            verification_codes,
+            first_project,
+        );
+    };
+    (@checks $module:ident, $fixture:ident; $($check:ident,)*) => {
+        mod $module {
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    let Some(store) = super::$fixture().await else { return };
+                    $crate::store::conformance::$check(&*store).await;
+                }
+            )*
+        }
+    };
 }
+pub(crate) use tests;

@@ -1,0 +1,133 @@
+//! PostgreSQL store, for several server instances sharing one database.
+//!
+//! Every write that touches a user's channels or codes (create, update, delete, use a code) first
+//! locks that user's row (`SELECT … FOR UPDATE`), so concurrent writes for one user run one after
+//! the other on any number of instances: make-primary and its demotion, the per-user duplicate
+//! check, and verifying a channel while it is deleted cannot interleave. Locks are always taken
+//! user first, so they cannot deadlock with each other; deleting a user locks its row first too.
+//! Writes for different users meet only at the project-wide auth index, where the loser's insert
+//! waits for the winner's commit and then fails with a unique violation, reported as
+//! [`Conflict::ValueUsedForAuth`].
+//!
+//! Where things are: `rows` (row mapping), `queries` (statements several operations share),
+//! `operations` (the [`Store`] implementation) and `scratch` (throwaway schemas for tests and
+//! benchmarks).
+
+mod operations;
+mod queries;
+mod rows;
+pub mod scratch;
+#[cfg(test)]
+mod tests;
+
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Settings of the PostgreSQL connection pool.
+#[derive(Clone, Debug)]
+pub struct PgSettings {
+    /// Most connections this instance opens.
+    pub pool_size: u32,
+    /// How long to wait for a connection (also bounds how long a request waits while the
+    /// database is down).
+    pub connect_timeout: Duration,
+    /// Longest a statement may run (`statement_timeout`).
+    pub statement_timeout: Duration,
+}
+
+impl Default for PgSettings {
+    fn default() -> Self {
+        PgSettings {
+            pool_size: 10,
+            connect_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// PostgreSQL implementation of [`Store`].
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (a `postgres://` URL; `?options=-c search_path=…` selects a schema)
+    /// and applies the migrations.
+    pub async fn open(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
+        let timeout_ms = settings.statement_timeout.as_millis().to_string();
+        let options = PgConnectOptions::from_str(url)
+            .map_err(backend)?
+            .options([("statement_timeout", timeout_ms.as_str())]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .acquire_timeout(settings.connect_timeout)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Applies the versioned migrations in `migrations/postgres` (embedded at build time).
+    /// sqlx takes an advisory lock, so instances starting together migrate once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        sqlx::migrate!("migrations/postgres")
+            .run(&self.pool)
+            .await
+            .map_err(|e| StoreError::Backend(Box::new(e)))
+    }
+
+    pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(backend)
+    }
+}
+
+pub(super) fn backend(e: sqlx::Error) -> StoreError {
+    StoreError::from(e)
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Connection-level failures mean the database is down or overloaded, which a client may
+    /// retry; anything else is a fault.
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolClosed => StoreError::Unavailable(Box::new(e)),
+            // Deadlock, serialization failure and statement timeout: the database is contended.
+            sqlx::Error::Database(ref db)
+                if matches!(db.code().as_deref(), Some("40P01" | "40001" | "57014")) =>
+            {
+                StoreError::Unavailable(Box::new(e))
+            }
+            e => StoreError::Backend(Box::new(e)),
+        }
+    }
+}
+
+/// Maps PostgreSQL's constraint failures to what they mean for the API.
+pub(super) fn map_err(e: sqlx::Error, user_id: Uuid, value: &str) -> StoreError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_foreign_key_violation() {
+            return StoreError::UserMissing(user_id);
+        }
+        match db.constraint() {
+            Some("contact_channels_user_value") => {
+                return StoreError::Conflict(Conflict::ValueTakenByUser)
+            }
+            Some("contact_channels_auth_value") => {
+                return StoreError::Conflict(Conflict::ValueUsedForAuth {
+                    value: value.to_owned(),
+                })
+            }
+            _ => {}
+        }
+    }
+    StoreError::from(e)
+}
