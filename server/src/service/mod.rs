@@ -11,7 +11,7 @@ pub use auth::{Access, Caller, ProjectKeys, RequestHeaders};
 
 use crate::mail::Mailer;
 use crate::store::{
-    ChannelChanges, ChannelFilter, ChannelRecord, Conflict, NewChannel, Store, StoreError,
+    ChannelChanges, ChannelFilter, ChannelRecord, Conflict, Entity, NewChannel, Store, StoreError,
     UserRecord,
 };
 use auth::{AccessTokenClaims, Project};
@@ -91,14 +91,18 @@ pub enum ServiceError {
 impl From<StoreError> for ServiceError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::NotFound => ServiceError::ContactChannelNotFound,
+            StoreError::NotFound(Entity::Channel(_)) => ServiceError::ContactChannelNotFound,
+            StoreError::NotFound(Entity::User(id)) => {
+                ServiceError::UserIdDoesNotExist(id.to_string())
+            }
+            StoreError::NotFound(Entity::Project(id)) => ServiceError::CurrentProjectNotFound(id),
+            StoreError::NotFound(Entity::Code(_)) => ServiceError::VerificationCodeNotFound,
             StoreError::Conflict(Conflict::ValueTakenByUser) => {
                 ServiceError::ContactChannelAlreadyExists
             }
             StoreError::Conflict(Conflict::ValueUsedForAuth { value }) => {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
-            StoreError::UserMissing(id) => ServiceError::UserIdDoesNotExist(id.to_string()),
             StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&*e)),
             StoreError::Backend(e) => ServiceError::Internal(error_chain(&*e)),
         }
@@ -280,13 +284,10 @@ impl Service {
                 )));
             }
         }
-        self.store
+        Ok(self
+            .store
             .set_project_trust(project_id, trusted_domains, allow_localhost)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound => ServiceError::CurrentProjectNotFound(project_id.to_owned()),
-                e => e.into(),
-            })
+            .await?)
     }
 
     /// Authenticates a request from its headers.
@@ -319,7 +320,7 @@ impl Service {
 
     /// Resolves a `user_id` parameter (`me` or a UUID) to a user the caller may act on. Whether
     /// the user exists is the store's answer to the operation itself
-    /// ([`StoreError::UserMissing`]), so it costs no query of its own.
+    /// ([`Entity::User`] not found), so it costs no query of its own.
     fn resolve_user_id(&self, caller: &Caller, user_id: &str) -> Result<Uuid, ServiceError> {
         if caller.access == Access::Client && caller.user_id.is_none() {
             return Err(ServiceError::CannotGetOwnUserWithoutUser);
@@ -533,7 +534,10 @@ impl Service {
             .delete_user(&caller.project.id, id)
             .await
             .map_err(|e| match e {
-                StoreError::NotFound => ServiceError::UserNotFound(id.to_string()),
+                // The user is the resource here, not a reference: 404, as Stack Auth answers.
+                StoreError::NotFound(Entity::User(id)) => {
+                    ServiceError::UserNotFound(id.to_string())
+                }
                 e => e.into(),
             })
     }

@@ -31,6 +31,15 @@ fn channel(user_id: Uuid, value: &str, used_for_auth: bool, is_primary: bool) ->
     }
 }
 
+/// Asserts that `result` failed because `entity` does not exist.
+#[track_caller]
+fn not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, entity: Entity) {
+    match result {
+        Err(StoreError::NotFound(e)) if e == entity => {}
+        other => panic!("expected {entity:?} not found, got {other:?}"),
+    }
+}
+
 /// Making a channel primary, on create or update, demotes the other in the same write.
 pub async fn one_primary_per_user(store: &dyn Store) {
     let p = project(store).await;
@@ -130,16 +139,20 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .create_channel(&p, &channel(ghost, "g@x.io", false, false))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
-    let err = store
-        .update_channel(&p, u, Uuid::new_v4(), &ChannelChanges::default())
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::NotFound), "{err:?}");
-    assert!(matches!(
-        store.delete_channel(&p, u, Uuid::new_v4()).await,
-        Err(StoreError::NotFound)
-    ));
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
+    let missing = Uuid::new_v4();
+    let changes = ChannelChanges::default();
+    not_found(
+        store.update_channel(&p, u, missing, &changes).await,
+        Entity::Channel(missing),
+    );
+    not_found(
+        store.delete_channel(&p, u, missing).await,
+        Entity::Channel(missing),
+    );
     assert_eq!(
         store.get_channel(&p, u, Uuid::new_v4()).await.unwrap(),
         None
@@ -154,35 +167,50 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .create_channel(&p, &channel(ghost, "owned@x.io", true, false))
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
     let err = store
         .update_channel(&p, ghost, ghost_owned.id, &ChannelChanges::default())
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
     let err = store
         .delete_channel(&p, ghost, ghost_owned.id)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
     let err = store
         .get_channel(&p, ghost, ghost_owned.id)
         .await
         .unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
     let of_ghost = ChannelFilter {
         user_id: Some(ghost),
         ..Default::default()
     };
     let err = store.list_channels(&p, &of_ghost).await.unwrap_err();
-    assert!(matches!(err, StoreError::UserMissing(_)), "{err:?}");
+    assert!(
+        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
+        "{err:?}"
+    );
     let other = project(store).await;
     let err = store
         .get_channel(&other, u, ghost_owned.id)
         .await
         .unwrap_err();
     assert!(
-        matches!(err, StoreError::UserMissing(_)),
+        matches!(err, StoreError::NotFound(Entity::User(_))),
         "a user of another project: {err:?}"
     );
     let of_u = ChannelFilter {
@@ -205,10 +233,7 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .await
         .unwrap()
         .is_empty());
-    assert!(matches!(
-        store.delete_user(&p, u).await,
-        Err(StoreError::NotFound)
-    ));
+    not_found(store.delete_user(&p, u).await, Entity::User(u));
 }
 
 /// Lists are oldest first and continue after a position.
@@ -342,10 +367,10 @@ pub async fn verification_codes(store: &dyn Store) {
         (loaded.trusted_domains, loaded.allow_localhost),
         (vec!["https://a.example".to_owned()], true)
     );
-    assert!(matches!(
+    not_found(
         store.set_project_trust("nope", &[], false).await,
-        Err(StoreError::NotFound)
-    ));
+        Entity::Project("nope".into()),
+    );
 }
 
 /// Only the first project is created by `create_first_project`.
@@ -361,6 +386,83 @@ pub async fn first_project(store: &dyn Store) {
     );
 }
 
+/// An update writes what [`ChannelChanges::apply`] decides, on the row of that user in that
+/// project, and answers the channel as stored.
+pub async fn updates(store: &dyn Store) {
+    let p = project(store).await;
+    let p = p.as_str();
+    let u = user(store, p).await;
+    let a = store
+        .create_channel(p, &channel(u, "a@x.io", true, true))
+        .await
+        .unwrap();
+    let b = store
+        .create_channel(p, &channel(u, "b@x.io", false, false))
+        .await
+        .unwrap();
+    let stored = |id: Uuid| async move { store.get_channel(p, u, id).await.unwrap().unwrap() };
+    let update = |id: Uuid, changes: ChannelChanges| async move {
+        store.update_channel(p, u, id, &changes).await
+    };
+
+    // Nothing to change: the channel as it is, both channels untouched.
+    assert_eq!(update(a.id, ChannelChanges::default()).await.unwrap(), a);
+    let again = ChannelChanges {
+        is_primary: Some(true),
+        value: Some("a@x.io".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        update(a.id, again).await.unwrap(),
+        a,
+        "primary again, same value"
+    );
+    assert_eq!(
+        (stored(a.id).await, stored(b.id).await),
+        (a.clone(), b.clone())
+    );
+
+    // Several fields at once, answered as stored, in the same list position.
+    let changes = ChannelChanges {
+        value: Some("b2@x.io".into()),
+        used_for_auth: Some(true),
+        is_verified: Some(true),
+        is_primary: Some(true),
+    };
+    let answered = update(b.id, changes.clone()).await.unwrap();
+    assert_eq!(answered, changes.apply(&b).next);
+    assert_eq!(stored(b.id).await, answered);
+    assert!(!stored(a.id).await.is_primary, "the old primary is demoted");
+
+    // A value the user holds elsewhere conflicts, and changes nothing.
+    let taken = ChannelChanges {
+        value: Some("a@x.io".into()),
+        is_primary: Some(false),
+        ..Default::default()
+    };
+    let err = update(b.id, taken).await.unwrap_err();
+    assert!(
+        matches!(err, StoreError::Conflict(Conflict::ValueTakenByUser)),
+        "{err:?}"
+    );
+    assert_eq!(stored(b.id).await, answered);
+
+    // Another user's channel is not found through this user.
+    let v = user(store, p).await;
+    let err = store
+        .update_channel(p, v, a.id, &ChannelChanges::default())
+        .await;
+    not_found(err, Entity::Channel(a.id));
+    let listed = store
+        .list_channels(p, &ChannelFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.iter().map(|c| c.seq).collect::<Vec<_>>(),
+        [a.seq, b.seq]
+    );
+}
+
 /// Declares, in a module named `$module`, one `#[tokio::test]` per check, each on a fresh store
 /// from `$fixture`: an async function in the calling module returning
 /// `Option<impl Deref<Target = impl Store>>`, where `None` skips (no database to run on). A
@@ -370,6 +472,7 @@ macro_rules! tests {
         $crate::store::conformance::tests!(@checks $module, $fixture;
             one_primary_per_user,
             conflicts,
+            updates,
             missing_rows_and_cascade,
             listing,
             verification_codes,

@@ -6,12 +6,18 @@
 //! project) are unique indexes, and every write that touches several rows is one transaction,
 //! so they hold however many server processes share the database. Constraint violations come
 //! back as [`StoreError::Conflict`], never as a backend error.
+//!
+//! What a write changes, and whether it demotes a primary channel, is decided once, here
+//! ([`ChannelChanges::apply`]), for both engines; the engines only say how to do it.
 
 pub mod postgres;
 pub mod sqlite;
 
 #[cfg(test)]
 mod conformance;
+mod error;
+
+pub use error::{BackendError, Conflict, Entity, StoreError};
 
 use async_trait::async_trait;
 use uuid::Uuid;
@@ -76,6 +82,64 @@ pub struct ChannelChanges {
     pub is_primary: Option<bool>,
 }
 
+impl ChannelChanges {
+    /// What these changes do to `current`: the one rule both engines apply, inside the
+    /// transaction that holds the user's lock, to the channel as it is there.
+    pub fn apply(&self, current: &ChannelRecord) -> ChannelUpdate {
+        let next = ChannelRecord {
+            value: self.value.clone().unwrap_or_else(|| current.value.clone()),
+            used_for_auth: self.used_for_auth.unwrap_or(current.used_for_auth),
+            is_verified: self.is_verified.unwrap_or(current.is_verified),
+            is_primary: self.is_primary.unwrap_or(current.is_primary),
+            ..current.clone()
+        };
+        let changed = Changed {
+            value: next.value != current.value,
+            used_for_auth: next.used_for_auth != current.used_for_auth,
+            is_verified: next.is_verified != current.is_verified,
+            is_primary: next.is_primary != current.is_primary,
+        };
+        ChannelUpdate { next, changed }
+    }
+}
+
+/// The outcome of [`ChannelChanges::apply`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelUpdate {
+    /// The channel as the update leaves it.
+    pub next: ChannelRecord,
+    /// Which fields differ from the channel as it was.
+    pub changed: Changed,
+}
+
+/// Which fields of a channel an update changes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Changed {
+    pub value: bool,
+    pub used_for_auth: bool,
+    pub is_verified: bool,
+    pub is_primary: bool,
+}
+
+impl ChannelUpdate {
+    /// The new value, when it changes: the user must not hold it on another channel
+    /// ([`Conflict::ValueTakenByUser`], checked before the project-wide auth index).
+    pub fn new_value(&self) -> Option<&str> {
+        self.changed.value.then_some(self.next.value.as_str())
+    }
+
+    /// Whether the user's primary channel must be demoted first: only when this channel
+    /// becomes primary (an already primary one has no other to demote).
+    pub fn demotes(&self) -> bool {
+        self.changed.is_primary && self.next.is_primary
+    }
+
+    /// Whether nothing changes, so nothing is written.
+    pub fn is_empty(&self) -> bool {
+        self.changed == Changed::default()
+    }
+}
+
 /// Which channels to list, oldest first.
 #[derive(Clone, Debug, Default)]
 pub struct ChannelFilter {
@@ -130,35 +194,6 @@ pub enum CodeAction {
 pub type CodeDecision =
     std::sync::Arc<dyn Fn(&CodeRecord, Option<&ChannelRecord>) -> CodeAction + Send + Sync>;
 
-/// Which uniqueness rule a write broke.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Conflict {
-    /// The user already holds this value.
-    ValueTakenByUser,
-    /// Another channel in the project already uses this value for auth.
-    ValueUsedForAuth { value: String },
-}
-
-/// An engine's own error, kept as the cause.
-pub type BackendError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Why a store operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("no such row")]
-    NotFound,
-    #[error("user {0} does not exist")]
-    UserMissing(Uuid),
-    #[error("uniqueness conflict: {0:?}")]
-    Conflict(Conflict),
-    /// The database is down, overloaded or contended: the request may be retried.
-    #[error("the database cannot be reached")]
-    Unavailable(#[source] BackendError),
-    /// Anything else: a fault.
-    #[error("database error")]
-    Backend(#[source] BackendError),
-}
-
 /// A project's trusted domains as stored: a JSON array.
 fn encode_domains(domains: &[String]) -> String {
     serde_json::to_string(domains).expect("strings serialize")
@@ -208,17 +243,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<UserRecord, StoreError>;
     /// A user by id.
     async fn get_user(&self, project_id: &str, id: Uuid) -> Result<Option<UserRecord>, StoreError>;
-    /// Deletes a user and everything it owns; [`StoreError::NotFound`] if there is none.
+    /// Deletes a user and everything it owns; [`Entity::User`] not found if there is none.
     async fn delete_user(&self, project_id: &str, id: Uuid) -> Result<(), StoreError>;
 
-    /// Channels matching `filter`, oldest first; [`StoreError::UserMissing`] if the filter names
+    /// Channels matching `filter`, oldest first; [`Entity::User`] not found if the filter names
     /// a user that does not exist.
     async fn list_channels(
         &self,
         project_id: &str,
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError>;
-    /// One channel of one user; [`StoreError::UserMissing`] if there is no such user.
+    /// One channel of one user; [`Entity::User`] not found if there is no such user.
     async fn get_channel(
         &self,
         project_id: &str,
@@ -226,15 +261,15 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError>;
     /// Inserts a channel; if it is primary, the user's other primary channel is demoted in the
-    /// same transaction. [`StoreError::UserMissing`] if there is no such user.
+    /// same transaction. [`Entity::User`] not found if there is no such user.
     async fn create_channel(
         &self,
         project_id: &str,
         channel: &NewChannel,
     ) -> Result<ChannelRecord, StoreError>;
     /// Changes a channel, demoting the user's other primary channel when it becomes primary, in
-    /// one transaction. [`StoreError::UserMissing`] if there is no such user,
-    /// [`StoreError::NotFound`] if the user has no such channel.
+    /// one transaction. [`Entity::User`] not found if there is no such user,
+    /// [`Entity::Channel`] not found if the user has no such channel.
     async fn update_channel(
         &self,
         project_id: &str,
@@ -242,8 +277,8 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError>;
-    /// Deletes a channel; [`StoreError::UserMissing`] if there is no such user,
-    /// [`StoreError::NotFound`] if the user has no such channel.
+    /// Deletes a channel; [`Entity::User`] not found if there is no such user,
+    /// [`Entity::Channel`] not found if the user has no such channel.
     async fn delete_channel(
         &self,
         project_id: &str,
@@ -251,8 +286,8 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<(), StoreError>;
 
-    /// Replaces a project's trusted domains and localhost setting; [`StoreError::NotFound`] if
-    /// there is no such project.
+    /// Replaces a project's trusted domains and localhost setting; [`Entity::Project`] not found
+    /// if there is no such project.
     async fn set_project_trust(
         &self,
         id: &str,
@@ -299,4 +334,110 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &[u8],
         expires_at_millis: i64,
     ) -> Result<(), StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn channel(value: &str, is_verified: bool, is_primary: bool) -> ChannelRecord {
+        ChannelRecord {
+            id: Uuid::nil(),
+            user_id: Uuid::nil(),
+            value: value.into(),
+            used_for_auth: false,
+            is_verified,
+            is_primary,
+            seq: 1,
+        }
+    }
+
+    /// Each row: the changes, the channel before, and what the update must do.
+    #[test]
+    fn apply_decides_what_changes_and_whether_it_demotes() {
+        let none = ChannelChanges::default();
+        let primary = ChannelChanges {
+            is_primary: Some(true),
+            ..Default::default()
+        };
+        let same_value = ChannelChanges {
+            value: Some("a@x.io".into()),
+            ..Default::default()
+        };
+        let new_value = ChannelChanges {
+            value: Some("b@x.io".into()),
+            is_verified: Some(false),
+            ..Default::default()
+        };
+        let demote_self = ChannelChanges {
+            is_primary: Some(false),
+            ..Default::default()
+        };
+        // (case, changes, before, new value to check, demotes, writes nothing)
+        let cases = [
+            (
+                "nothing",
+                &none,
+                channel("a@x.io", true, true),
+                None,
+                false,
+                true,
+            ),
+            (
+                "becomes primary",
+                &primary,
+                channel("a@x.io", false, false),
+                None,
+                true,
+                false,
+            ),
+            (
+                "primary again",
+                &primary,
+                channel("a@x.io", false, true),
+                None,
+                false,
+                true,
+            ),
+            (
+                "stops being primary",
+                &demote_self,
+                channel("a@x.io", false, true),
+                None,
+                false,
+                false,
+            ),
+            (
+                "the value it has",
+                &same_value,
+                channel("a@x.io", true, false),
+                None,
+                false,
+                true,
+            ),
+            (
+                "a new value",
+                &new_value,
+                channel("a@x.io", true, false),
+                Some("b@x.io"),
+                false,
+                false,
+            ),
+        ];
+        for (case, changes, before, value, demotes, empty) in cases {
+            let update = changes.apply(&before);
+            assert_eq!(update.new_value(), value, "{case}");
+            assert_eq!(update.demotes(), demotes, "{case}");
+            assert_eq!(update.is_empty(), empty, "{case}");
+            assert_eq!(update.next.seq, before.seq, "{case}: the same row");
+        }
+        let update = new_value.apply(&channel("a@x.io", true, true));
+        assert_eq!(
+            update.next,
+            ChannelRecord {
+                value: "b@x.io".into(),
+                ..channel("a@x.io", false, true)
+            }
+        );
+    }
 }

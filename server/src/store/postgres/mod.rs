@@ -115,7 +115,7 @@ impl From<sqlx::Error> for StoreError {
 pub(super) fn map_err(e: sqlx::Error, user_id: Uuid, value: &str) -> StoreError {
     if let sqlx::Error::Database(db) = &e {
         if db.is_foreign_key_violation() {
-            return StoreError::UserMissing(user_id);
+            return StoreError::NotFound(Entity::User(user_id));
         }
         match db.constraint() {
             Some("contact_channels_user_value") => {

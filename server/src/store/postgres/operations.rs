@@ -126,7 +126,7 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::NotFound(Entity::User(id)));
         }
         Ok(())
     }
@@ -176,7 +176,7 @@ impl Store for PgStore {
             .await
             .map_err(backend)?;
         if let (Some(user_id), true) = (filter.user_id, rows.is_empty()) {
-            return Err(StoreError::UserMissing(user_id));
+            return Err(StoreError::NotFound(Entity::User(user_id)));
         }
         let mut channels = Vec::with_capacity(rows.len());
         for row in &rows {
@@ -211,7 +211,7 @@ impl Store for PgStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(backend)?
-        .ok_or(StoreError::UserMissing(user_id))?;
+        .ok_or(StoreError::NotFound(Entity::User(user_id)))?;
         match row.try_get::<Option<i64>, _>("seq").map_err(backend)? {
             Some(_) => channel_from_row(&row).map(Some),
             None => Ok(None),
@@ -267,34 +267,39 @@ impl Store for PgStore {
         lock_user(&mut tx, project_id, user_id).await?;
         let current = fetch_channel(&mut *tx, project_id, user_id, id)
             .await?
-            .ok_or(StoreError::NotFound)?;
-        let value = changes.value.as_deref().unwrap_or(&current.value);
-        if changes.value.is_some()
-            && user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await?
-        {
-            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+            .ok_or(StoreError::NotFound(Entity::Channel(id)))?;
+        let update = changes.apply(&current);
+        if let Some(value) = update.new_value() {
+            if user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await? {
+                return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+            }
         }
-        if changes.is_primary == Some(true) {
+        if update.demotes() {
             demote_primary(&mut tx, project_id, user_id, id).await?;
         }
-        let sql = format!(
+        if update.is_empty() {
+            return Ok(current);
+        }
+        // Every column is set: PostgreSQL compares old and new values itself, so an unchanged
+        // indexed column does not stop a heap-only update.
+        let next = update.next;
+        sqlx::query(
             "UPDATE contact_channels
              SET value = $1, used_for_auth = $2, is_verified = $3, is_primary = $4
-             WHERE id = $5
-             RETURNING {CHANNEL_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(value)
-            .bind(changes.used_for_auth.unwrap_or(current.used_for_auth))
-            .bind(changes.is_verified.unwrap_or(current.is_verified))
-            .bind(changes.is_primary.unwrap_or(current.is_primary))
-            .bind(id)
-            .fetch_one(&mut *tx)
+             WHERE seq = $5",
+        )
+        .bind(&next.value)
+        .bind(next.used_for_auth)
+        .bind(next.is_verified)
+        .bind(next.is_primary)
+        .bind(next.seq)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| map_err(e, user_id, &next.value))?;
+        tx.commit()
             .await
-            .map_err(|e| map_err(e, user_id, value))?;
-        let channel = channel_from_row(&row)?;
-        tx.commit().await.map_err(|e| map_err(e, user_id, value))?;
-        Ok(channel)
+            .map_err(|e| map_err(e, user_id, &next.value))?;
+        Ok(next)
     }
 
     async fn delete_channel(
@@ -315,7 +320,7 @@ impl Store for PgStore {
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::NotFound(Entity::Channel(id)));
         }
         tx.commit().await.map_err(backend)?;
         Ok(())
@@ -337,7 +342,7 @@ impl Store for PgStore {
         .await
         .map_err(backend)?;
         if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
+            return Err(StoreError::NotFound(Entity::Project(id.to_owned())));
         }
         Ok(())
     }
@@ -402,7 +407,7 @@ impl Store for PgStore {
         if let Err(e) = lock_user(&mut tx, project_id, owner).await {
             return match e {
                 // The user (and with it the code) was deleted meanwhile.
-                StoreError::UserMissing(_) => Ok(None),
+                StoreError::NotFound(Entity::User(_)) => Ok(None),
                 e => Err(e),
             };
         }
@@ -454,15 +459,19 @@ impl Store for PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
-                let verified =
-                    sqlx::query("UPDATE contact_channels SET is_verified = TRUE WHERE id = $1")
-                        .bind(code.channel_id)
-                        .execute(&mut *tx)
-                        .await
-                        .map_err(backend)?;
+                let verified = sqlx::query(
+                    "UPDATE contact_channels SET is_verified = TRUE
+                         WHERE project_id = $1 AND user_id = $2 AND id = $3",
+                )
+                .bind(project_id)
+                .bind(code.user_id)
+                .bind(code.channel_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
                 // Never mark a code used without verifying its channel.
                 if verified.rows_affected() != 1 {
-                    return Err(StoreError::NotFound);
+                    return Err(StoreError::NotFound(Entity::Channel(code.channel_id)));
                 }
             }
         }

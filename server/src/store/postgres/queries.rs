@@ -62,7 +62,8 @@ pub(super) async fn lock_user(
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend)?;
-    row.map(|_| ()).ok_or(StoreError::UserMissing(user_id))
+    row.map(|_| ())
+        .ok_or(StoreError::NotFound(Entity::User(user_id)))
 }
 
 pub(super) async fn user_holds_value(

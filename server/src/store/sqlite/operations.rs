@@ -143,6 +143,7 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             change_one(
                 conn,
+                Entity::User(id),
                 "DELETE FROM users WHERE project_id = ? AND id = ?",
                 params![project_id, id.to_string()],
             )
@@ -206,7 +207,7 @@ impl Store for SqliteStore {
                 }
             }
             if let (Some(user_id), false) = (filter.user_id, any_row) {
-                return Err(StoreError::UserMissing(user_id));
+                return Err(StoreError::NotFound(Entity::User(user_id)));
             }
             Ok(channels)
         })
@@ -232,7 +233,9 @@ impl Store for SqliteStore {
             )?;
             let mut rows =
                 statement.query(params![project_id, user_id.to_string(), id.to_string()])?;
-            let row = rows.next()?.ok_or(StoreError::UserMissing(user_id))?;
+            let row = rows
+                .next()?
+                .ok_or(StoreError::NotFound(Entity::User(user_id)))?;
             match row.get_ref(0)? {
                 rusqlite::types::ValueRef::Null => Ok(None),
                 _ => Ok(Some(channel_from_row(row)?)),
@@ -294,48 +297,43 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             let Some(current) = fetch_channel(conn, &project_id, user_id, id)? else {
                 check_user(conn, &project_id, user_id)?;
-                return Err(StoreError::NotFound);
+                return Err(StoreError::NotFound(Entity::Channel(id)));
             };
-            let next = ChannelRecord {
-                value: changes
-                    .value
-                    .clone()
-                    .unwrap_or_else(|| current.value.clone()),
-                used_for_auth: changes.used_for_auth.unwrap_or(current.used_for_auth),
-                is_verified: changes.is_verified.unwrap_or(current.is_verified),
-                is_primary: changes.is_primary.unwrap_or(current.is_primary),
-                ..current.clone()
-            };
-            if next.value != current.value
-                && user_holds_value(conn, &project_id, user_id, &next.value, Some(id))?
-            {
-                return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+            let update = changes.apply(&current);
+            if let Some(value) = update.new_value() {
+                if user_holds_value(conn, &project_id, user_id, value, Some(id))? {
+                    return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
+                }
             }
-            if next.is_primary && !current.is_primary {
+            if update.demotes() {
                 demote_primary(conn, &project_id, user_id, id)?;
+            }
+            if update.is_empty() {
+                return Ok(current);
             }
             // Only the columns that change are set: SQLite rewrites every index over a column
             // in the SET list, changed or not, and each rewritten page is written to the WAL.
+            let (next, changed) = (&update.next, update.changed);
             let mut sets: Vec<&str> = Vec::new();
             let mut values: Vec<&dyn rusqlite::ToSql> = Vec::new();
-            if next.value != current.value {
-                sets.push("value = ?");
-                values.push(&next.value);
-            }
-            if next.used_for_auth != current.used_for_auth {
-                sets.push("used_for_auth = ?");
-                values.push(&next.used_for_auth);
-            }
-            if next.is_verified != current.is_verified {
-                sets.push("is_verified = ?");
-                values.push(&next.is_verified);
-            }
-            if next.is_primary != current.is_primary {
-                sets.push("is_primary = ?");
-                values.push(&next.is_primary);
-            }
-            if sets.is_empty() {
-                return Ok(current);
+            for (changed, set, value) in [
+                (
+                    changed.value,
+                    "value = ?",
+                    &next.value as &dyn rusqlite::ToSql,
+                ),
+                (
+                    changed.used_for_auth,
+                    "used_for_auth = ?",
+                    &next.used_for_auth,
+                ),
+                (changed.is_verified, "is_verified = ?", &next.is_verified),
+                (changed.is_primary, "is_primary = ?", &next.is_primary),
+            ] {
+                if changed {
+                    sets.push(set);
+                    values.push(value);
+                }
             }
             let sql = format!(
                 "UPDATE contact_channels SET {} WHERE seq = ?",
@@ -345,7 +343,7 @@ impl Store for SqliteStore {
             conn.prepare_cached(&sql)?
                 .execute(rusqlite::params_from_iter(values))
                 .map_err(|e| map_err(e, user_id, &next.value))?;
-            Ok(next)
+            Ok(update.next)
         })
         .await
     }
@@ -360,11 +358,12 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             change_one(
                 conn,
+                Entity::Channel(id),
                 "DELETE FROM contact_channels WHERE project_id = ? AND user_id = ? AND id = ?",
                 params![project_id, user_id.to_string(), id.to_string()],
             )
             .or_else(|e| match e {
-                StoreError::NotFound => check_user(conn, &project_id, user_id).and(Err(e)),
+                StoreError::NotFound(_) => check_user(conn, &project_id, user_id).and(Err(e)),
                 e => Err(e),
             })
         })
@@ -382,6 +381,7 @@ impl Store for SqliteStore {
         self.write(move |conn| {
             change_one(
                 conn,
+                Entity::Project(id.clone()),
                 "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
                 params![domains, allow_localhost, id],
             )
@@ -471,6 +471,7 @@ impl Store for SqliteStore {
                 CodeAction::Nothing => {}
                 CodeAction::CountFailure => change_one(
                     conn,
+                    Entity::Code(prefix.clone()),
                     "UPDATE verification_codes SET failed_attempts = failed_attempts + 1
                      WHERE project_id = ? AND code_prefix = ?",
                     params![project_id, prefix],
@@ -478,16 +479,23 @@ impl Store for SqliteStore {
                 CodeAction::Consume => {
                     change_one(
                         conn,
+                        Entity::Code(prefix.clone()),
                         "UPDATE verification_codes SET used_at_millis = ?
                          WHERE project_id = ? AND code_prefix = ?",
                         params![now_millis, project_id, prefix],
                     )?;
-                    // Never mark a code used without verifying its channel; a NotFound here
-                    // undoes both.
+                    // Never mark a code used without verifying its channel; a channel not found
+                    // here undoes both.
                     change_one(
                         conn,
-                        "UPDATE contact_channels SET is_verified = 1 WHERE id = ?",
-                        [code.channel_id.to_string()],
+                        Entity::Channel(code.channel_id),
+                        "UPDATE contact_channels SET is_verified = 1
+                         WHERE project_id = ? AND user_id = ? AND id = ?",
+                        params![
+                            project_id,
+                            code.user_id.to_string(),
+                            code.channel_id.to_string()
+                        ],
                     )?;
                 }
             }

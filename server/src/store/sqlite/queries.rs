@@ -44,7 +44,7 @@ pub(super) fn fetch_channel(
         .optional()?)
 }
 
-/// [`StoreError::UserMissing`] unless the user exists.
+/// [`Entity::User`] not found unless the user exists.
 pub(super) fn check_user(
     conn: &Connection,
     project_id: &str,
@@ -53,7 +53,9 @@ pub(super) fn check_user(
     let exists = conn
         .prepare_cached("SELECT 1 FROM users WHERE project_id = ? AND id = ?")?
         .exists(params![project_id, user_id.to_string()])?;
-    exists.then_some(()).ok_or(StoreError::UserMissing(user_id))
+    exists
+        .then_some(())
+        .ok_or(StoreError::NotFound(Entity::User(user_id)))
 }
 
 /// Whether `user_id` already holds `value` on a channel other than `except`.
@@ -92,14 +94,15 @@ pub(super) fn demote_primary(
     Ok(())
 }
 
-/// Runs a statement that must change a row; [`StoreError::NotFound`] if none changed.
+/// Runs a statement that must change a row of `entity`; not found if none changed.
 pub(super) fn change_one(
     conn: &Connection,
+    entity: Entity,
     sql: &str,
     params: impl rusqlite::Params,
 ) -> Result<(), StoreError> {
     match conn.prepare_cached(sql)?.execute(params)? {
-        0 => Err(StoreError::NotFound),
+        0 => Err(StoreError::NotFound(entity)),
         _ => Ok(()),
     }
 }

@@ -41,7 +41,7 @@ pub(super) fn map_err(e: rusqlite::Error, user_id: Uuid, value: &str) -> StoreEr
     if let rusqlite::Error::SqliteFailure(failure, Some(message)) = &e {
         if failure.code == ErrorCode::ConstraintViolation {
             if message.starts_with("FOREIGN KEY constraint failed") {
-                return StoreError::UserMissing(user_id);
+                return StoreError::NotFound(Entity::User(user_id));
             }
             // SQLite names the columns of the violated index, not the index.
             if message.starts_with("UNIQUE constraint failed") && message.contains(".value") {

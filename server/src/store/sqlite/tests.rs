@@ -157,7 +157,7 @@ async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
                 "INSERT INTO users (project_id, id, signed_up_at_millis) VALUES (?, ?, 1)",
                 params![project, Uuid::new_v4().to_string()],
             )?;
-            Err::<(), _>(StoreError::NotFound)
+            Err::<(), _>(StoreError::NotFound(Entity::User(Uuid::nil())))
         }
     });
     // Keeps the writer busy while the others queue, so they run as one batch.
@@ -178,7 +178,7 @@ async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
         dup,
         Err(StoreError::Conflict(Conflict::ValueTakenByUser))
     ));
-    assert!(matches!(failed, Err(StoreError::NotFound)));
+    assert!(matches!(failed, Err(StoreError::NotFound(_))));
     let reopened = SqliteStore::open(&db.path()).await.unwrap();
     let stored = reopened
         .list_channels(&project.id, &ChannelFilter::default())
