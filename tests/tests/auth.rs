@@ -2,8 +2,12 @@
 
 use contact_channels_client::types::{ContactChannelCreate, ContactChannelUpdate, UserCreate};
 use contact_channels_client::AccessType;
-use contact_channels_tests::{err, jwt_claims, new_channel, raw_err, TestServer};
+use contact_channels_tests::{
+    err, jwt_claims, new_channel, raw_err, ErrorTable, Redactions, TestServer,
+};
 use reqwest::Method;
+use serde_json::json;
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// A request to list a user's channels with exactly these headers.
@@ -16,135 +20,49 @@ fn with_headers(t: &TestServer, headers: &[(&str, &str)]) -> reqwest::RequestBui
     request
 }
 
+/// A row of a header table: a case name, the headers sent, the status and code expected.
+type HeaderCase<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+
+const PROJECT: &str = "x-stack-project-id";
+const ACCESS: &str = "x-stack-access-type";
+const CLIENT_KEY: &str = "x-stack-publishable-client-key";
+const SERVER_KEY: &str = "x-stack-secret-server-key";
+const ADMIN_KEY: &str = "x-stack-super-secret-admin-key";
+
 #[tokio::test]
 async fn header_errors_come_in_stack_auths_order_with_their_details() {
     let t = TestServer::start().await;
     let project = t.keys.project_id.as_str();
     let server_key = t.keys.secret_server_key.as_str();
-
-    raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-secret-server-key", server_key),
-        ],
-    ))
-    .await
-    .assert(400, "PROJECT_KEY_WITHOUT_ACCESS_TYPE");
-    raw_err(with_headers(&t, &[("x-stack-project-id", project)]))
-        .await
-        .assert(400, "ACCESS_TYPE_REQUIRED");
-    raw_err(with_headers(&t, &[]))
-        .await
-        .assert(400, "ACCESS_TYPE_REQUIRED");
-
-    let e = raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-access-type", "root"),
-        ],
-    ))
-    .await;
-    e.assert(400, "INVALID_ACCESS_TYPE");
-    assert_eq!(e.details(), &serde_json::json!({ "accessType": "root" }));
-
-    let e = raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-access-type", "server"),
-            ("x-stack-secret-server-key", server_key),
-        ],
-    ))
-    .await;
-    e.assert(400, "ACCESS_TYPE_WITHOUT_PROJECT_ID");
-    assert_eq!(
-        e.details(),
-        &serde_json::json!({ "request_type": "server" })
-    );
-
     let unknown = uuid::Uuid::new_v4().to_string();
-    let e = raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", &unknown),
-            ("x-stack-access-type", "server"),
-            ("x-stack-secret-server-key", server_key),
-        ],
-    ))
-    .await;
-    e.assert(400, "CURRENT_PROJECT_NOT_FOUND");
-    assert_eq!(e.details(), &serde_json::json!({ "project_id": unknown }));
-
-    let e = raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-access-type", "client"),
-        ],
-    ))
-    .await;
-    e.assert(401, "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT");
-    assert_eq!(e.details(), &serde_json::json!({ "project_id": project }));
-    raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-access-type", "server"),
-        ],
-    ))
-    .await
-    .assert(401, "SERVER_AUTHENTICATION_REQUIRED");
-    raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-access-type", "admin"),
-        ],
-    ))
-    .await
-    .assert(401, "ADMIN_AUTHENTICATION_REQUIRED");
-
-    for (access, header, code) in [
-        (
-            "client",
-            "x-stack-publishable-client-key",
-            "INVALID_PUBLISHABLE_CLIENT_KEY",
-        ),
-        (
-            "server",
-            "x-stack-secret-server-key",
-            "INVALID_SECRET_SERVER_KEY",
-        ),
-        (
-            "admin",
-            "x-stack-super-secret-admin-key",
-            "INVALID_SUPER_SECRET_ADMIN_KEY",
-        ),
-    ] {
-        let e = raw_err(with_headers(
-            &t,
-            &[
-                ("x-stack-project-id", project),
-                ("x-stack-access-type", access),
-                (header, "wrong"),
-            ],
-        ))
-        .await;
-        e.assert(401, code);
-        assert_eq!(e.details(), &serde_json::json!({ "project_id": project }));
+    // Rows follow the order in which Stack Auth checks the headers: each error wins over the
+    // ones checked after it.
+    #[rustfmt::skip]
+    let rows: &[HeaderCase] = &[
+        ("a key without an access type", &[(PROJECT, project), (SERVER_KEY, server_key)], 400, "PROJECT_KEY_WITHOUT_ACCESS_TYPE"),
+        ("a project without an access type", &[(PROJECT, project)], 400, "ACCESS_TYPE_REQUIRED"),
+        ("no headers", &[], 400, "ACCESS_TYPE_REQUIRED"),
+        ("an unknown access type", &[(PROJECT, project), (ACCESS, "root")], 400, "INVALID_ACCESS_TYPE"),
+        ("an access type without a project", &[(ACCESS, "server"), (SERVER_KEY, server_key)], 400, "ACCESS_TYPE_WITHOUT_PROJECT_ID"),
+        ("an unknown project", &[(PROJECT, &unknown), (ACCESS, "server"), (SERVER_KEY, server_key)], 400, "CURRENT_PROJECT_NOT_FOUND"),
+        ("client access without its key", &[(PROJECT, project), (ACCESS, "client")], 401, "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT"),
+        ("server access without its key", &[(PROJECT, project), (ACCESS, "server")], 401, "SERVER_AUTHENTICATION_REQUIRED"),
+        ("admin access without its key", &[(PROJECT, project), (ACCESS, "admin")], 401, "ADMIN_AUTHENTICATION_REQUIRED"),
+        ("a wrong client key", &[(PROJECT, project), (ACCESS, "client"), (CLIENT_KEY, "wrong")], 401, "INVALID_PUBLISHABLE_CLIENT_KEY"),
+        ("a wrong server key", &[(PROJECT, project), (ACCESS, "server"), (SERVER_KEY, "wrong")], 401, "INVALID_SECRET_SERVER_KEY"),
+        ("a wrong admin key", &[(PROJECT, project), (ACCESS, "admin"), (ADMIN_KEY, "wrong")], 401, "INVALID_SUPER_SECRET_ADMIN_KEY"),
+        // A key of another access type is not this one's key.
+        ("the server key as the admin key", &[(PROJECT, project), (ACCESS, "admin"), (ADMIN_KEY, server_key)], 401, "INVALID_SUPER_SECRET_ADMIN_KEY"),
+    ];
+    let mut table = ErrorTable::new(Redactions::project(&t).with(&unknown, "<unknown_project_id>"));
+    for (case, headers, status, code) in rows {
+        let seen = raw_err(with_headers(&t, headers)).await;
+        let sent: BTreeMap<&str, &str> = headers.iter().copied().collect();
+        let case = json!({ "case": case, "headers": sent });
+        table.check(case, seen, *status, code);
     }
-    // A key of another access type is not this one's key.
-    raw_err(with_headers(
-        &t,
-        &[
-            ("x-stack-project-id", project),
-            ("x-stack-access-type", "admin"),
-            ("x-stack-super-secret-admin-key", server_key),
-        ],
-    ))
-    .await
-    .assert(401, "INVALID_SUPER_SECRET_ADMIN_KEY");
+    // The details (which project, which access type) are in the snapshot.
+    insta::assert_json_snapshot!(table.snapshot());
 }
 
 #[tokio::test]
@@ -171,68 +89,39 @@ async fn both_header_prefixes_are_accepted() {
 #[tokio::test]
 async fn bad_access_tokens_are_refused() {
     let t = TestServer::start().await;
-    let user = t.user().await;
-    let token = t.access_token(&user).await;
-    let client = |token: &str| {
-        t.config()
-            .access(AccessType::Client, &t.keys.publishable_client_key)
-            .access_token(token)
-            .build()
-            .unwrap()
+    let token = t.access_token(&t.user().await).await;
+    let list_mine = |token: &str| {
+        let client = t.with_token(token);
+        async move { client.list_contact_channels().user_id("me").send().await }
     };
-
-    err(client("not-a-jwt")
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await)
-    .assert(401, "UNPARSABLE_ACCESS_TOKEN");
-
     // A token whose signature does not verify (payload of one token, signature of another).
     let other = t.access_token(&t.user().await).await;
     let parts: Vec<&str> = token.split('.').collect();
-    let forged = format!(
-        "{}.{}.{}",
-        parts[0],
-        other.split('.').nth(1).unwrap(),
-        parts[2]
-    );
-    err(client(&forged)
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await)
-    .assert(401, "UNPARSABLE_ACCESS_TOKEN");
-
-    // A token of another project.
+    let payload = other.split('.').nth(1).unwrap();
+    let forged = format!("{}.{payload}.{}", parts[0], parts[2]);
     let elsewhere = TestServer::start().await;
-    let foreign_user = elsewhere.user().await;
-    let foreign = elsewhere.access_token(&foreign_user).await;
-    let e = err(client(&foreign)
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await);
-    e.assert(401, "INVALID_PROJECT_FOR_ACCESS_TOKEN");
-    assert_eq!(
-        e.details(),
-        &serde_json::json!({ "expected_project_id": t.keys.project_id, "actual_project_id": elsewhere.keys.project_id })
-    );
+    let foreign = elsewhere.access_token(&elsewhere.user().await).await;
 
+    let redactions = Redactions::project(&t).with(&elsewhere.keys.project_id, "<other_project_id>");
+    let mut table = ErrorTable::new(redactions);
+    for (case, bad, code) in [
+        ("not a JWT", "not-a-jwt", "UNPARSABLE_ACCESS_TOKEN"),
+        ("a forged signature", &forged, "UNPARSABLE_ACCESS_TOKEN"),
+        (
+            "another project's token",
+            &foreign,
+            "INVALID_PROJECT_FOR_ACCESS_TOKEN",
+        ),
+    ] {
+        table.check(case, err(list_mine(bad).await), 401, code);
+    }
     // The token works until it expires.
-    client(&token)
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await
-        .unwrap();
+    list_mine(&token).await.unwrap();
     t.clock.advance(Duration::from_secs(2 * 60 * 60));
-    err(client(&token)
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await)
-    .assert(401, "ACCESS_TOKEN_EXPIRED");
+    let expired = err(list_mine(&token).await);
+    table.check("an expired token", expired, 401, "ACCESS_TOKEN_EXPIRED");
+    // The details (expected and actual project) are in the snapshot.
+    insta::assert_json_snapshot!(table.snapshot());
 }
 
 #[tokio::test]
@@ -296,90 +185,98 @@ async fn clients_act_only_on_their_own_user() {
         .send()
         .await
         .unwrap();
-    let listed = client
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(listed.items.len(), 1);
-    assert_eq!(
-        client
-            .get_user()
-            .user_id("me")
-            .send()
-            .await
-            .unwrap()
-            .into_inner()
-            .id,
-        me
-    );
+    let listed = client.list_contact_channels().user_id("me").send().await;
+    assert_eq!(listed.unwrap().into_inner().items.len(), 1);
+    let own = client.get_user().user_id("me").send().await.unwrap();
+    assert_eq!(own.into_inner().id, me);
 
     let before = t.stored().await;
-    let forbidden = |e: contact_channels_tests::SeenError| {
-        e.assert(403, "CLIENT_CANNOT_ACCESS_OTHER_USER");
+    let (other, theirs) = (other.as_str(), theirs.id.as_str());
+    let primary = ContactChannelUpdate {
+        is_primary: Some(true),
+        ..Default::default()
     };
-    forbidden(err(client
-        .get_contact_channel()
-        .user_id(&other)
-        .contact_channel_id(&theirs.id)
-        .send()
-        .await));
-    forbidden(err(client
-        .update_contact_channel()
-        .user_id(&other)
-        .contact_channel_id(&theirs.id)
-        .body(ContactChannelUpdate {
-            is_primary: Some(true),
-            ..Default::default()
-        })
-        .send()
-        .await));
-    forbidden(err(client
-        .delete_contact_channel()
-        .user_id(&other)
-        .contact_channel_id(&theirs.id)
-        .send()
-        .await));
-    forbidden(err(client
-        .list_contact_channels()
-        .user_id(&other)
-        .send()
-        .await));
-    forbidden(err(client.list_contact_channels().send().await));
-    forbidden(err(client.get_user().user_id(&other).send().await));
-    forbidden(err(client
-        .create_contact_channel()
-        .body(new_channel(&other, "sneaky@example.com"))
-        .send()
-        .await));
-
-    // A client may not set is_verified.
-    err(client
+    let forbidden = [
+        (
+            "get another user's channel",
+            err(client
+                .get_contact_channel()
+                .user_id(other)
+                .contact_channel_id(theirs)
+                .send()
+                .await),
+        ),
+        (
+            "update another user's channel",
+            err(client
+                .update_contact_channel()
+                .user_id(other)
+                .contact_channel_id(theirs)
+                .body(primary)
+                .send()
+                .await),
+        ),
+        (
+            "delete another user's channel",
+            err(client
+                .delete_contact_channel()
+                .user_id(other)
+                .contact_channel_id(theirs)
+                .send()
+                .await),
+        ),
+        (
+            "list another user's channels",
+            err(client.list_contact_channels().user_id(other).send().await),
+        ),
+        (
+            "list the whole project",
+            err(client.list_contact_channels().send().await),
+        ),
+        (
+            "get another user",
+            err(client.get_user().user_id(other).send().await),
+        ),
+        (
+            "create a channel for another user",
+            err(client
+                .create_contact_channel()
+                .body(new_channel(other, "sneaky@example.com"))
+                .send()
+                .await),
+        ),
+    ];
+    let redactions = Redactions::project(&t)
+        .with(&me, "<user_id>")
+        .with(&mine.id, "<channel_id>")
+        .with(other, "<other_user_id>")
+        .with(theirs, "<other_channel_id>");
+    let mut table = ErrorTable::new(redactions);
+    for (case, seen) in forbidden {
+        table.check(case, seen, 403, "CLIENT_CANNOT_ACCESS_OTHER_USER");
+    }
+    // A client may not set is_verified, nor manage users or sessions.
+    let verify = client
         .update_contact_channel()
         .user_id("me")
         .contact_channel_id(&mine.id)
         .body(ContactChannelUpdate {
             is_verified: Some(true),
             ..Default::default()
-        })
-        .send()
-        .await)
-    .assert(400, "SCHEMA_ERROR");
-
-    // Nor manage users or sessions.
-    let e = err(client
-        .create_user()
-        .body(UserCreate { display_name: None })
-        .send()
-        .await);
-    e.assert(401, "INSUFFICIENT_ACCESS_TYPE");
-    assert_eq!(
-        e.details(),
-        &serde_json::json!({ "actual_access_type": "client", "allowed_access_types": ["server", "admin"] })
+        });
+    table.check(
+        "set is_verified",
+        err(verify.send().await),
+        400,
+        "SCHEMA_ERROR",
     );
-    err(client.delete_user().user_id("me").send().await).assert(401, "INSUFFICIENT_ACCESS_TYPE");
+    let create_user = client.create_user().body(UserCreate { display_name: None });
+    let e = err(create_user.send().await);
+    table.check("create a user", e, 401, "INSUFFICIENT_ACCESS_TYPE");
+    let e = err(client.delete_user().user_id("me").send().await);
+    table.check("delete its own user", e, 401, "INSUFFICIENT_ACCESS_TYPE");
+    // The details (actual and allowed access types) are in the snapshot.
+    insta::assert_json_snapshot!(table.snapshot());
     assert_eq!(t.stored().await, before);
 }
 
@@ -389,37 +286,53 @@ async fn me_needs_a_user() {
     let user = t.user().await;
     let channel = t.channel(&user, "x@example.com", false, false).await;
     let anonymous = t.anonymous_client();
-    let needs_user = |e: contact_channels_tests::SeenError| {
-        e.assert(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
-    };
-    // A client without a token can do nothing with contact channels, whatever id it names.
-    needs_user(err(anonymous
-        .list_contact_channels()
-        .user_id("me")
-        .send()
-        .await));
-    needs_user(err(anonymous.list_contact_channels().send().await));
-    needs_user(err(anonymous
-        .get_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&channel.id)
-        .send()
-        .await));
-    needs_user(err(anonymous
-        .delete_contact_channel()
-        .user_id("me")
-        .contact_channel_id(&channel.id)
-        .send()
-        .await));
-    // The server with `me` but no token, too.
-    needs_user(err(t
-        .server()
-        .get_contact_channel()
-        .user_id("me")
-        .contact_channel_id(&channel.id)
-        .send()
-        .await));
-    needs_user(err(t.server().get_user().user_id("me").send().await));
+    let id = channel.id.as_str();
+    // A client without a token can do nothing with contact channels, whatever id it names; nor
+    // can the server with `me` but no token.
+    let rows = [
+        (
+            "a client lists `me`",
+            err(anonymous.list_contact_channels().user_id("me").send().await),
+        ),
+        (
+            "a client lists the project",
+            err(anonymous.list_contact_channels().send().await),
+        ),
+        (
+            "a client gets a user's channel",
+            err(anonymous
+                .get_contact_channel()
+                .user_id(&user)
+                .contact_channel_id(id)
+                .send()
+                .await),
+        ),
+        (
+            "a client deletes `me`'s channel",
+            err(anonymous
+                .delete_contact_channel()
+                .user_id("me")
+                .contact_channel_id(id)
+                .send()
+                .await),
+        ),
+        (
+            "the server gets `me`'s channel",
+            err(t.get_channel("me", id).await),
+        ),
+        (
+            "the server gets `me`",
+            err(t.server().get_user().user_id("me").send().await),
+        ),
+    ];
+    let redactions = Redactions::project(&t)
+        .with(&user, "<user_id>")
+        .with(id, "<channel_id>");
+    let mut table = ErrorTable::new(redactions);
+    for (case, seen) in rows {
+        table.check(case, seen, 400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
+    }
+    insta::assert_json_snapshot!(table.snapshot());
 
     // With a token, `me` works for the server as well.
     let token = t.access_token(&user).await;
@@ -509,29 +422,11 @@ async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
         claims["refresh_token_id"],
         jwt_claims(&session.access_token)["refresh_token_id"]
     );
-    let client = t
-        .config()
-        .access(AccessType::Client, &t.keys.publishable_client_key)
-        .access_token(refreshed.access_token)
-        .build()
-        .unwrap();
-    assert_eq!(
-        client
-            .get_user()
-            .user_id("me")
-            .send()
-            .await
-            .unwrap()
-            .into_inner()
-            .id,
-        user
-    );
+    let client = t.with_token(refreshed.access_token);
+    let me = client.get_user().user_id("me").send().await.unwrap();
+    assert_eq!(me.into_inner().id, user);
 
-    err(refresher("rt_wrong").refresh_session().send().await)
-        .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    err(t.anonymous_client().refresh_session().send().await)
-        .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    // Another project does not know it.
+    // A wrong token, none, another project's, and one past its lifetime are all refused.
     let elsewhere = TestServer::start().await;
     let foreign = elsewhere
         .config()
@@ -539,14 +434,22 @@ async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
         .refresh_token(&session.refresh_token)
         .build()
         .unwrap();
-    err(foreign.refresh_session().send().await).assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    // After its lifetime, the session is over.
+    let redactions = Redactions::project(&t).with(&elsewhere.keys.project_id, "<other_project_id>");
+    let mut table = ErrorTable::new(redactions);
+    let refused = "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED";
+    let wrong = err(refresher("rt_wrong").refresh_session().send().await);
+    table.check("a wrong refresh token", wrong, 401, refused);
+    let none = err(t.anonymous_client().refresh_session().send().await);
+    table.check("no refresh token", none, 401, refused);
+    let foreign = err(foreign.refresh_session().send().await);
+    table.check("another project's refresh token", foreign, 401, refused);
     t.clock.advance(Duration::from_secs(24 * 60 * 60));
-    err(refresher(&session.refresh_token)
+    let expired = err(refresher(&session.refresh_token)
         .refresh_session()
         .send()
-        .await)
-    .assert(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+        .await);
+    table.check("an expired refresh token", expired, 401, refused);
+    insta::assert_json_snapshot!(table.snapshot());
 }
 
 #[tokio::test]
@@ -564,12 +467,7 @@ async fn an_absurd_token_expiry_is_refused_cleanly() {
         ),
         "c2lnbmF0dXJl"
     );
-    let client = t
-        .config()
-        .access(AccessType::Client, &t.keys.publishable_client_key)
-        .access_token(forged)
-        .build()
-        .unwrap();
+    let client = t.with_token(forged);
     err(client.list_contact_channels().user_id("me").send().await)
         .assert(401, "UNPARSABLE_ACCESS_TOKEN");
 }
