@@ -500,7 +500,8 @@ impl ErrorTable {
     }
 
     /// Asserts `seen` is `status` `code` (with [`SeenError::assert`]) and adds it as the row
-    /// `case`: a name, or an object whose fields say what was sent (a `case` name among them).
+    /// `case`: a name, or an object whose fields say what was sent (a `case` name among them, and
+    /// not `status`, `known_error_header` or `body`, which are the answer's).
     /// Returns `seen` for further checks.
     pub fn check(
         &mut self,
@@ -514,6 +515,12 @@ impl ErrorTable {
             name => [("case".to_owned(), name)].into_iter().collect(),
         };
         assert!(row.contains_key("case"), "a row has a case name: {row:?}");
+        for answered in ["status", "known_error_header", "body"] {
+            assert!(
+                !row.contains_key(answered),
+                "{answered} is the answer's: {row:?}"
+            );
+        }
         assert_eq!(
             (seen.status, seen.code()),
             (status, code),
