@@ -198,6 +198,15 @@ impl TestServer {
             .into_inner()
     }
 
+    /// Creates a channel with server access.
+    pub async fn create_channel(&self, body: ContactChannelCreate) -> Answer<ContactChannel> {
+        self.server()
+            .create_contact_channel()
+            .body(body)
+            .send()
+            .await
+    }
+
     /// One channel, read with server access.
     pub async fn get_channel(&self, user_id: &str, id: &str) -> Answer<ContactChannel> {
         self.server()
@@ -263,6 +272,22 @@ impl TestServer {
             .list_channels(&self.keys.project_id, &ChannelFilter::default())
             .await
             .unwrap()
+    }
+
+    /// Sends `request`, which must be refused, and asserts that it left the stored channels
+    /// unchanged. Returns the error.
+    pub async fn rejected<T: std::fmt::Debug>(
+        &self,
+        request: impl std::future::Future<Output = Answer<T>>,
+    ) -> SeenError {
+        let before = self.stored().await;
+        let seen = err(request.await);
+        assert_eq!(
+            self.stored().await,
+            before,
+            "a rejected request changes nothing"
+        );
+        seen
     }
 
     /// A plain HTTP request to this server, with the server key, for what the typed client
