@@ -1,19 +1,22 @@
 //! Who may do what: request headers, keys, access tokens and `me`, end to end.
 
-use contact_channels_client::types::{ContactChannelCreate, ContactChannelUpdate, UserCreate};
-use contact_channels_client::AccessType;
+use contact_channels_client::types::{
+    ContactChannelCreate, ContactChannelUpdate, SessionCreate, UserCreate,
+};
+use contact_channels_client::{AccessType, ClientConfig};
 use contact_channels_tests::{
     err, jwt_claims, new_channel, raw_err, ErrorTable, Redactions, TestServer,
 };
-use reqwest::Method;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// A request to list a user's channels with exactly these headers.
-fn with_headers(t: &TestServer, headers: &[(&str, &str)]) -> reqwest::RequestBuilder {
-    let mut request =
-        reqwest::Client::new().get(format!("{}/api/v1/contact-channels?user_id=me", t.url()));
+/// Where the header table sends its requests: a client's list of its own channels.
+const LIST_MINE: &str = "/api/v1/contact-channels?user_id=me";
+
+/// A GET of `path` with exactly these headers.
+fn with_headers(t: &TestServer, path: &str, headers: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let mut request = reqwest::Client::new().get(format!("{}{path}", t.url()));
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
@@ -56,7 +59,7 @@ async fn header_errors_come_in_stack_auths_order_with_their_details() {
     ];
     let mut table = ErrorTable::new(Redactions::project(&t).with(&unknown, "<unknown_project_id>"));
     for (case, headers, status, code) in rows {
-        let seen = raw_err(with_headers(&t, headers)).await;
+        let seen = raw_err(with_headers(&t, LIST_MINE, headers)).await;
         let sent: BTreeMap<&str, &str> = headers.iter().copied().collect();
         let case = json!({ "case": case, "headers": sent });
         table.check(case, seen, *status, code);
@@ -102,7 +105,8 @@ async fn bad_access_tokens_are_refused() {
     let elsewhere = TestServer::start().await;
     let foreign = elsewhere.access_token(&elsewhere.user().await).await;
 
-    let redactions = Redactions::project(&t).with(&elsewhere.keys.project_id, "<other_project_id>");
+    let other_project = elsewhere.keys.project_id.as_str();
+    let redactions = Redactions::project(&t).with(other_project, "<other_project_id>");
     let mut table = ErrorTable::new(redactions);
     for (case, bad, code) in [
         ("not a JWT", "not-a-jwt", "UNPARSABLE_ACCESS_TOKEN"),
@@ -159,92 +163,59 @@ async fn access_tokens_carry_stack_auths_claim_set() {
 }
 
 #[tokio::test]
-async fn clients_act_only_on_their_own_user() {
+async fn a_client_names_its_own_user_by_me_or_by_id() {
     let t = TestServer::start().await;
-    let (me, other) = (t.user().await, t.user().await);
-    let theirs = t.channel(&other, "theirs@example.com", false, false).await;
+    let me = t.user().await;
     let client = t.signed_in(&me).await;
-
-    // `me`, and the user's own id, both work.
-    let mine = client
-        .create_contact_channel()
-        .body(ContactChannelCreate {
-            used_for_auth: true,
-            is_primary: Some(true),
-            ..new_channel("me", "mine@example.com")
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let mine = client.create_contact_channel().body(ContactChannelCreate {
+        used_for_auth: true,
+        is_primary: Some(true),
+        ..new_channel("me", "mine@example.com")
+    });
+    let mine = mine.send().await.unwrap().into_inner();
     assert_eq!(mine.user_id, me);
-    client
-        .get_contact_channel()
-        .user_id(&me)
-        .contact_channel_id(&mine.id)
-        .send()
-        .await
-        .unwrap();
+    let read = client.get_contact_channel().user_id(&me);
+    read.contact_channel_id(&mine.id).send().await.unwrap();
     let listed = client.list_contact_channels().user_id("me").send().await;
     assert_eq!(listed.unwrap().into_inner().items.len(), 1);
     let own = client.get_user().user_id("me").send().await.unwrap();
     assert_eq!(own.into_inner().id, me);
+}
 
+#[tokio::test]
+async fn clients_act_only_on_their_own_user() {
+    let t = TestServer::start().await;
+    let (me, other) = (t.user().await, t.user().await);
+    let mine = t.channel(&me, "mine@example.com", true, true).await;
+    let theirs = t.channel(&other, "theirs@example.com", false, false).await;
+    let client = t.signed_in(&me).await;
     let before = t.stored().await;
+
     let (other, theirs) = (other.as_str(), theirs.id.as_str());
     let primary = ContactChannelUpdate {
         is_primary: Some(true),
         ..Default::default()
     };
-    let forbidden = [
-        (
-            "get another user's channel",
-            err(client
-                .get_contact_channel()
-                .user_id(other)
-                .contact_channel_id(theirs)
-                .send()
-                .await),
-        ),
-        (
-            "update another user's channel",
-            err(client
-                .update_contact_channel()
-                .user_id(other)
-                .contact_channel_id(theirs)
-                .body(primary)
-                .send()
-                .await),
-        ),
-        (
-            "delete another user's channel",
-            err(client
-                .delete_contact_channel()
-                .user_id(other)
-                .contact_channel_id(theirs)
-                .send()
-                .await),
-        ),
-        (
-            "list another user's channels",
-            err(client.list_contact_channels().user_id(other).send().await),
-        ),
-        (
-            "list the whole project",
-            err(client.list_contact_channels().send().await),
-        ),
-        (
-            "get another user",
-            err(client.get_user().user_id(other).send().await),
-        ),
-        (
-            "create a channel for another user",
-            err(client
-                .create_contact_channel()
-                .body(new_channel(other, "sneaky@example.com"))
-                .send()
-                .await),
-        ),
+    let verified = ContactChannelUpdate {
+        is_verified: Some(true),
+        ..Default::default()
+    };
+    let nobody = UserCreate { display_name: None };
+    let forbidden = (403, "CLIENT_CANNOT_ACCESS_OTHER_USER");
+    let not_for_clients = (401, "INSUFFICIENT_ACCESS_TYPE");
+    #[rustfmt::skip]
+    let rows = [
+        ("get another user's channel", forbidden, err(client.get_contact_channel().user_id(other).contact_channel_id(theirs).send().await)),
+        ("update another user's channel", forbidden, err(client.update_contact_channel().user_id(other).contact_channel_id(theirs).body(primary).send().await)),
+        ("delete another user's channel", forbidden, err(client.delete_contact_channel().user_id(other).contact_channel_id(theirs).send().await)),
+        ("list another user's channels", forbidden, err(client.list_contact_channels().user_id(other).send().await)),
+        ("list the whole project", forbidden, err(client.list_contact_channels().send().await)),
+        ("get another user", forbidden, err(client.get_user().user_id(other).send().await)),
+        ("create a channel for another user", forbidden, err(client.create_contact_channel().body(new_channel(other, "sneaky@example.com")).send().await)),
+        // A client may not set is_verified, nor manage users or sessions.
+        ("set is_verified", (400, "SCHEMA_ERROR"), err(client.update_contact_channel().user_id("me").contact_channel_id(&mine.id).body(verified).send().await)),
+        ("create a user", not_for_clients, err(client.create_user().body(nobody).send().await)),
+        ("delete its own user", not_for_clients, err(client.delete_user().user_id("me").send().await)),
     ];
     let redactions = Redactions::project(&t)
         .with(&me, "<user_id>")
@@ -252,29 +223,9 @@ async fn clients_act_only_on_their_own_user() {
         .with(other, "<other_user_id>")
         .with(theirs, "<other_channel_id>");
     let mut table = ErrorTable::new(redactions);
-    for (case, seen) in forbidden {
-        table.check(case, seen, 403, "CLIENT_CANNOT_ACCESS_OTHER_USER");
+    for (case, (status, code), seen) in rows {
+        table.check(case, seen, status, code);
     }
-    // A client may not set is_verified, nor manage users or sessions.
-    let verify = client
-        .update_contact_channel()
-        .user_id("me")
-        .contact_channel_id(&mine.id)
-        .body(ContactChannelUpdate {
-            is_verified: Some(true),
-            ..Default::default()
-        });
-    table.check(
-        "set is_verified",
-        err(verify.send().await),
-        400,
-        "SCHEMA_ERROR",
-    );
-    let create_user = client.create_user().body(UserCreate { display_name: None });
-    let e = err(create_user.send().await);
-    table.check("create a user", e, 401, "INSUFFICIENT_ACCESS_TYPE");
-    let e = err(client.delete_user().user_id("me").send().await);
-    table.check("delete its own user", e, 401, "INSUFFICIENT_ACCESS_TYPE");
     // The details (actual and allowed access types) are in the snapshot.
     insta::assert_json_snapshot!(table.snapshot());
     assert_eq!(t.stored().await, before);
@@ -285,45 +236,18 @@ async fn me_needs_a_user() {
     let t = TestServer::start().await;
     let user = t.user().await;
     let channel = t.channel(&user, "x@example.com", false, false).await;
-    let anonymous = t.anonymous_client();
-    let id = channel.id.as_str();
+    let (anonymous, server, id) = (t.anonymous_client(), t.server(), channel.id.as_str());
+    let before = t.stored().await;
     // A client without a token can do nothing with contact channels, whatever id it names; nor
     // can the server with `me` but no token.
+    #[rustfmt::skip]
     let rows = [
-        (
-            "a client lists `me`",
-            err(anonymous.list_contact_channels().user_id("me").send().await),
-        ),
-        (
-            "a client lists the project",
-            err(anonymous.list_contact_channels().send().await),
-        ),
-        (
-            "a client gets a user's channel",
-            err(anonymous
-                .get_contact_channel()
-                .user_id(&user)
-                .contact_channel_id(id)
-                .send()
-                .await),
-        ),
-        (
-            "a client deletes `me`'s channel",
-            err(anonymous
-                .delete_contact_channel()
-                .user_id("me")
-                .contact_channel_id(id)
-                .send()
-                .await),
-        ),
-        (
-            "the server gets `me`'s channel",
-            err(t.get_channel("me", id).await),
-        ),
-        (
-            "the server gets `me`",
-            err(t.server().get_user().user_id("me").send().await),
-        ),
+        ("a client lists `me`", err(anonymous.list_contact_channels().user_id("me").send().await)),
+        ("a client lists the project", err(anonymous.list_contact_channels().send().await)),
+        ("a client gets a user's channel", err(anonymous.get_contact_channel().user_id(&user).contact_channel_id(id).send().await)),
+        ("a client deletes `me`'s channel", err(anonymous.delete_contact_channel().user_id("me").contact_channel_id(id).send().await)),
+        ("the server gets `me`'s channel", err(server.get_contact_channel().user_id("me").contact_channel_id(id).send().await)),
+        ("the server gets `me`", err(server.get_user().user_id("me").send().await)),
     ];
     let redactions = Redactions::project(&t)
         .with(&user, "<user_id>")
@@ -333,121 +257,94 @@ async fn me_needs_a_user() {
         table.check(case, seen, 400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
     }
     insta::assert_json_snapshot!(table.snapshot());
+    assert_eq!(t.stored().await, before);
+}
 
-    // With a token, `me` works for the server as well.
-    let token = t.access_token(&user).await;
+#[tokio::test]
+async fn with_a_token_the_server_may_name_me_too() {
+    let t = TestServer::start().await;
+    let user = t.user().await;
+    let channel = t.channel(&user, "x@example.com", false, false).await;
     let server_as_user = t
         .config()
         .access(AccessType::Server, &t.keys.secret_server_key)
-        .access_token(token)
+        .access_token(t.access_token(&user).await)
         .build()
         .unwrap();
-    let read = server_as_user
-        .get_contact_channel()
-        .user_id("me")
-        .contact_channel_id(&channel.id)
-        .send()
-        .await
-        .unwrap();
+    let read = server_as_user.get_contact_channel().user_id("me");
+    let read = read.contact_channel_id(&channel.id).send().await.unwrap();
     assert_eq!(read.into_inner(), channel);
-    assert_eq!(t.stored().await.len(), 1);
 }
 
 #[tokio::test]
 async fn admin_access_works_like_server_access() {
     let t = TestServer::start().await;
-    let user = t
-        .admin()
-        .create_user()
-        .body(UserCreate {
-            display_name: Some("Ada".into()),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let admin = t.admin();
+    let ada = UserCreate {
+        display_name: Some("Ada".into()),
+    };
+    let user = admin.create_user().body(ada).send().await;
+    let user = user.unwrap().into_inner();
     assert_eq!(user.display_name.as_deref(), Some("Ada"));
     t.channel(&user.id, "ada@example.com", true, true).await;
-    let listed = t
-        .admin()
-        .list_contact_channels()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(listed.items.len(), 1);
+    let listed = admin.list_contact_channels().send().await.unwrap();
+    assert_eq!(listed.into_inner().items.len(), 1);
     // Without headers, nothing is answered.
-    raw_err(
-        reqwest::Client::new()
-            .request(Method::GET, format!("{}/api/v1/users/{}", t.url(), user.id)),
-    )
-    .await
-    .assert(400, "ACCESS_TYPE_REQUIRED");
+    let path = format!("/api/v1/users/{}", user.id);
+    raw_err(with_headers(&t, &path, &[]))
+        .await
+        .assert(400, "ACCESS_TYPE_REQUIRED");
 }
 
 #[tokio::test]
 async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
     let t = TestServer::start().await;
     let user = t.user().await;
-    let session = t
-        .server()
-        .create_session()
-        .body(contact_channels_client::types::SessionCreate {
-            user_id: user.clone(),
-            expires_in_millis: std::num::NonZeroU64::new(24 * 60 * 60 * 1000),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    let refresher = |token: &str| {
-        t.config()
-            .access(AccessType::Client, &t.keys.publishable_client_key)
-            .refresh_token(token)
-            .build()
-            .unwrap()
+    let day = SessionCreate {
+        user_id: user.clone(),
+        expires_in_millis: std::num::NonZeroU64::new(24 * 60 * 60 * 1000),
     };
+    let session = t.server().create_session().body(day).send().await;
+    let session = session.unwrap().into_inner();
+    let refresher = |config: ClientConfig, token: &str| {
+        let client = config.refresh_token(token).build().unwrap();
+        async move { client.refresh_session().send().await }
+    };
+    let here = t.config();
+    let here = here.access(AccessType::Client, &t.keys.publishable_client_key);
+    let mine = session.refresh_token.as_str();
 
     // The access token expires; the refresh token gets a new one that works.
     t.clock.advance(Duration::from_secs(2 * 60 * 60));
-    let refreshed = refresher(&session.refresh_token)
-        .refresh_session()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let refreshed = refresher(here.clone(), mine).await.unwrap().into_inner();
     let claims = jwt_claims(&refreshed.access_token);
     assert_eq!(claims["sub"], user.as_str());
-    assert_eq!(
-        claims["refresh_token_id"],
-        jwt_claims(&session.access_token)["refresh_token_id"]
-    );
+    let first = jwt_claims(&session.access_token);
+    assert_eq!(claims["refresh_token_id"], first["refresh_token_id"]);
     let client = t.with_token(refreshed.access_token);
     let me = client.get_user().user_id("me").send().await.unwrap();
     assert_eq!(me.into_inner().id, user);
 
     // A wrong token, none, another project's, and one past its lifetime are all refused.
     let elsewhere = TestServer::start().await;
-    let foreign = elsewhere
+    let there = elsewhere
         .config()
-        .access(AccessType::Client, &elsewhere.keys.publishable_client_key)
-        .refresh_token(&session.refresh_token)
-        .build()
-        .unwrap();
-    let redactions = Redactions::project(&t).with(&elsewhere.keys.project_id, "<other_project_id>");
-    let mut table = ErrorTable::new(redactions);
+        .access(AccessType::Client, &elsewhere.keys.publishable_client_key);
     let refused = "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED";
-    let wrong = err(refresher("rt_wrong").refresh_session().send().await);
-    table.check("a wrong refresh token", wrong, 401, refused);
-    let none = err(t.anonymous_client().refresh_session().send().await);
-    table.check("no refresh token", none, 401, refused);
-    let foreign = err(foreign.refresh_session().send().await);
-    table.check("another project's refresh token", foreign, 401, refused);
+    let other_project = elsewhere.keys.project_id.as_str();
+    let redactions = Redactions::project(&t).with(other_project, "<other_project_id>");
+    let mut table = ErrorTable::new(redactions);
+    #[rustfmt::skip]
+    let rows = [
+        ("a wrong refresh token", err(refresher(here.clone(), "rt_wrong").await)),
+        ("no refresh token", err(t.anonymous_client().refresh_session().send().await)),
+        ("another project's refresh token", err(refresher(there, mine).await)),
+    ];
+    for (case, seen) in rows {
+        table.check(case, seen, 401, refused);
+    }
     t.clock.advance(Duration::from_secs(24 * 60 * 60));
-    let expired = err(refresher(&session.refresh_token)
-        .refresh_session()
-        .send()
-        .await);
+    let expired = err(refresher(here, mine).await);
     table.check("an expired refresh token", expired, 401, refused);
     insta::assert_json_snapshot!(table.snapshot());
 }
@@ -475,71 +372,46 @@ async fn an_absurd_token_expiry_is_refused_cleanly() {
 #[tokio::test]
 async fn projects_on_one_database_are_isolated() {
     let t = TestServer::start().await;
-    let other = t
-        .running
-        .service
-        .create_project("Other", false)
-        .await
-        .unwrap();
-    let other_server = contact_channels_client::ClientConfig::new(t.url(), &other.project_id)
+    let other = t.running.service.create_project("Other", false).await;
+    let other = other.unwrap();
+    let other_server = ClientConfig::new(t.url(), &other.project_id)
         .access(AccessType::Server, &other.secret_server_key)
         .build()
         .unwrap();
     let user = t.user().await;
     let channel = t.channel(&user, "shared@example.com", true, true).await;
 
-    // This project's user does not exist in the other project.
-    let e = err(other_server
-        .get_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&channel.id)
-        .send()
-        .await);
-    e.assert(400, "USER_ID_DOES_NOT_EXIST");
-    let listed = other_server
-        .list_contact_channels()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    // This project's user does not exist in the other project, which lists none of its channels.
+    let get = other_server.get_contact_channel().user_id(&user);
+    let get = get.contact_channel_id(&channel.id).send().await;
+    err(get).assert(400, "USER_ID_DOES_NOT_EXIST");
+    let listed = other_server.list_contact_channels().send().await.unwrap();
     assert!(
-        listed.items.is_empty(),
+        listed.into_inner().items.is_empty(),
         "the other project lists none of this project's channels"
     );
-    err(other_server
-        .list_contact_channels()
-        .user_id(&user)
-        .send()
-        .await)
-    .assert(400, "USER_ID_DOES_NOT_EXIST");
+    let by_user = other_server.list_contact_channels().user_id(&user);
+    err(by_user.send().await).assert(400, "USER_ID_DOES_NOT_EXIST");
     // One project's keys are not another's.
-    raw_err(
-        reqwest::Client::new()
-            .get(format!("{}/api/v1/contact-channels", t.url()))
-            .header("x-stack-project-id", &other.project_id)
-            .header("x-stack-access-type", "server")
-            .header("x-stack-secret-server-key", &t.keys.secret_server_key),
-    )
-    .await
-    .assert(401, "INVALID_SECRET_SERVER_KEY");
+    let server_key = t.keys.secret_server_key.as_str();
+    let headers = [
+        (PROJECT, other.project_id.as_str()),
+        (ACCESS, "server"),
+        (SERVER_KEY, server_key),
+    ];
+    raw_err(with_headers(&t, "/api/v1/contact-channels", &headers))
+        .await
+        .assert(401, "INVALID_SECRET_SERVER_KEY");
 
     // The same auth email may be used in each project.
-    let theirs = other_server
-        .create_user()
-        .body(UserCreate { display_name: None })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let nobody = UserCreate { display_name: None };
+    let theirs = other_server.create_user().body(nobody).send().await;
+    let theirs = theirs.unwrap().into_inner();
     let claimed = other_server
         .create_contact_channel()
         .body(ContactChannelCreate {
             used_for_auth: true,
             ..new_channel(&theirs.id, "shared@example.com")
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(claimed.used_for_auth);
+        });
+    assert!(claimed.send().await.unwrap().into_inner().used_for_auth);
 }
