@@ -66,39 +66,19 @@ async fn a_bad_uuid_is_a_schema_error() {
     let (t, user, _, mut table) = setup().await;
     let before = t.stored().await;
     let id = before[0].id.to_string();
-    let keep_primary = ContactChannelUpdate {
+    let not_primary = ContactChannelUpdate {
         is_primary: Some(false),
         ..Default::default()
     };
     let server = t.server();
-    let by_bad_id = server.list_contact_channels().contact_channel_id("zzz");
     // Each message names the parameter at fault.
+    #[rustfmt::skip]
     let rows = [
-        (
-            "get a channel by a bad id",
-            "contact_channel_id",
-            err(t.get_channel(&user, "not-a-uuid").await),
-        ),
-        (
-            "update a channel of a bad user id",
-            "user_id",
-            err(t.update_channel("12345", &id, keep_primary).await),
-        ),
-        (
-            "delete a channel by a bad id",
-            "contact_channel_id",
-            err(t.delete_channel(&user, "zzz").await),
-        ),
-        (
-            "list channels by a bad id",
-            "contact_channel_id",
-            err(by_bad_id.send().await),
-        ),
-        (
-            "get a user by a bad id",
-            "user_id",
-            err(t.server().get_user().user_id("zzz").send().await),
-        ),
+        ("get a channel by a bad id", "contact_channel_id", err(t.get_channel(&user, "not-a-uuid").await)),
+        ("update a channel of a bad user id", "user_id", err(t.update_channel("12345", &id, not_primary).await)),
+        ("delete a channel by a bad id", "contact_channel_id", err(t.delete_channel(&user, "zzz").await)),
+        ("list channels by a bad id", "contact_channel_id", err(server.list_contact_channels().contact_channel_id("zzz").send().await)),
+        ("get a user by a bad id", "user_id", err(server.get_user().user_id("zzz").send().await)),
     ];
     for (case, parameter, seen) in rows {
         let e = table.check(case, seen, 400, "SCHEMA_ERROR");
