@@ -275,7 +275,8 @@ impl TestServer {
     }
 
     /// Sends `request`, which must be refused, and asserts that it left the stored channels
-    /// unchanged. Returns the error.
+    /// unchanged. Returns the error. Pass the call not yet awaited: it is sent only once the
+    /// stored channels have been read.
     pub async fn rejected<T: std::fmt::Debug>(
         &self,
         request: impl std::future::Future<Output = Answer<T>>,
