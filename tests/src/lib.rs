@@ -2,7 +2,7 @@
 //! test moves), and clients generated from the committed spec to drive it.
 
 use contact_channels_client::types::{
-    self, ContactChannel, ContactChannelCreate, ContactChannelType,
+    self, ContactChannel, ContactChannelCreate, ContactChannelType, ContactChannelUpdate,
 };
 use contact_channels_client::{AccessType, Client, ClientConfig, Error, ResponseValue};
 use contact_channels_server::mail::{read_outbox, Email, Mailer, OutboxMailer};
@@ -136,7 +136,11 @@ impl TestServer {
 
     /// A client with client access signed in as `user_id`.
     pub async fn signed_in(&self, user_id: &str) -> Client {
-        let token = self.access_token(user_id).await;
+        self.with_token(self.access_token(user_id).await)
+    }
+
+    /// A client with client access sending `token` as its access token.
+    pub fn with_token(&self, token: impl Into<String>) -> Client {
         self.config()
             .access(AccessType::Client, &self.keys.publishable_client_key)
             .access_token(token)
@@ -194,12 +198,97 @@ impl TestServer {
             .into_inner()
     }
 
+    /// Creates a channel with server access.
+    pub async fn create_channel(&self, body: ContactChannelCreate) -> Answer<ContactChannel> {
+        self.server()
+            .create_contact_channel()
+            .body(body)
+            .send()
+            .await
+    }
+
+    /// One channel, read with server access.
+    pub async fn get_channel(&self, user_id: &str, id: &str) -> Answer<ContactChannel> {
+        self.server()
+            .get_contact_channel()
+            .user_id(user_id)
+            .contact_channel_id(id)
+            .send()
+            .await
+    }
+
+    /// PATCHes one channel with server access.
+    pub async fn update_channel(
+        &self,
+        user_id: &str,
+        id: &str,
+        body: ContactChannelUpdate,
+    ) -> Answer<ContactChannel> {
+        self.server()
+            .update_contact_channel()
+            .user_id(user_id)
+            .contact_channel_id(id)
+            .body(body)
+            .send()
+            .await
+    }
+
+    /// Deletes one channel with server access.
+    pub async fn delete_channel(&self, user_id: &str, id: &str) -> Answer<types::Success> {
+        self.server()
+            .delete_contact_channel()
+            .user_id(user_id)
+            .contact_channel_id(id)
+            .send()
+            .await
+    }
+
+    /// A user's channels, listed with server access (unpaginated, oldest first).
+    pub async fn channels_of(&self, user_id: &str) -> Vec<ContactChannel> {
+        self.server()
+            .list_contact_channels()
+            .user_id(user_id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+            .items
+    }
+
+    /// A user, read with server access.
+    pub async fn read_user(&self, user_id: &str) -> types::User {
+        self.server()
+            .get_user()
+            .user_id(user_id)
+            .send()
+            .await
+            .unwrap()
+            .into_inner()
+    }
+
     /// Every channel of the project, read from the store: what a rejected request must leave alone.
     pub async fn stored(&self) -> Vec<contact_channels_server::store::ChannelRecord> {
         self.store
             .list_channels(&self.keys.project_id, &ChannelFilter::default())
             .await
             .unwrap()
+    }
+
+    /// Sends `request`, which must be refused, and asserts that it left the stored channels
+    /// unchanged. Returns the error. Pass the call not yet awaited: it is sent only once the
+    /// stored channels have been read.
+    pub async fn rejected<T: std::fmt::Debug>(
+        &self,
+        request: impl std::future::Future<Output = Answer<T>>,
+    ) -> SeenError {
+        let before = self.stored().await;
+        let seen = err(request.await);
+        assert_eq!(
+            self.stored().await,
+            before,
+            "a rejected request changes nothing"
+        );
+        seen
     }
 
     /// A plain HTTP request to this server, with the server key, for what the typed client
@@ -212,6 +301,9 @@ impl TestServer {
             .header("x-stack-secret-server-key", &self.keys.secret_server_key)
     }
 }
+
+/// What a typed client call answers.
+pub type Answer<T> = Result<ResponseValue<T>, Error<types::Error>>;
 
 /// A create body for `value` on `user_id`, not for auth, not primary, verification unset.
 pub fn new_channel(user_id: &str, value: &str) -> ContactChannelCreate {
@@ -275,7 +367,7 @@ impl SeenError {
 }
 
 /// The error a typed client call answered; panics if it succeeded.
-pub fn err<T: std::fmt::Debug>(result: Result<ResponseValue<T>, Error<types::Error>>) -> SeenError {
+pub fn err<T: std::fmt::Debug>(result: Answer<T>) -> SeenError {
     match result {
         Ok(value) => panic!("expected an error, got {:?}", value.into_inner()),
         Err(Error::ErrorResponse(response)) => {
@@ -339,4 +431,139 @@ pub fn code_in(email: &Email) -> String {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric())
         .collect()
+}
+
+/// Values that change from run to run (ids, keys), and the placeholders a snapshot shows instead.
+#[derive(Debug, Clone, Default)]
+pub struct Redactions(Vec<(String, String)>);
+
+impl Redactions {
+    /// The project's id and keys, as `<project_id>`, `<client_key>`, `<server_key>`, `<admin_key>`.
+    pub fn project(t: &TestServer) -> Self {
+        Redactions::default()
+            .with(&t.keys.project_id, "<project_id>")
+            .with(&t.keys.publishable_client_key, "<client_key>")
+            .with(&t.keys.secret_server_key, "<server_key>")
+            .with(&t.keys.super_secret_admin_key, "<admin_key>")
+    }
+
+    /// Also shows `value` as `placeholder`.
+    pub fn with(mut self, value: impl Into<String>, placeholder: &str) -> Self {
+        let value = value.into();
+        assert!(
+            !value.is_empty(),
+            "redacting an empty value for {placeholder}"
+        );
+        self.0.push((value, placeholder.to_owned()));
+        self.0
+            .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        self
+    }
+
+    /// `value` with every listed value replaced by its placeholder wherever a string holds it,
+    /// and any other hyphenated UUID by `<uuid>`.
+    pub fn apply(&self, value: serde_json::Value) -> serde_json::Value {
+        use serde_json::Value;
+        match value {
+            Value::String(text) => {
+                let text = self
+                    .0
+                    .iter()
+                    .fold(text, |text, (value, shown)| text.replace(value, shown));
+                Value::String(redact_uuids(&text))
+            }
+            Value::Array(items) => Value::Array(items.into_iter().map(|v| self.apply(v)).collect()),
+            Value::Object(fields) => Value::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, self.apply(v)))
+                    .collect(),
+            ),
+            other => other,
+        }
+    }
+}
+
+/// `text` with every hyphenated UUID replaced by `<uuid>`.
+fn redact_uuids(text: &str) -> String {
+    const LEN: usize = 36;
+    let is_uuid = |window: &[u8]| {
+        window.iter().enumerate().all(|(i, b)| match i {
+            8 | 13 | 18 | 23 => *b == b'-',
+            _ => b.is_ascii_hexdigit(),
+        })
+    };
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if i + LEN <= bytes.len() && is_uuid(&bytes[i..i + LEN]) {
+            out.extend_from_slice(b"<uuid>");
+            i += LEN;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).expect("only ASCII was replaced")
+}
+
+/// A table of error responses: each row is checked as it is added, and the whole table, redacted,
+/// is what a test hands to `insta::assert_json_snapshot!`.
+#[derive(Debug)]
+pub struct ErrorTable {
+    redactions: Redactions,
+    rows: Vec<serde_json::Value>,
+}
+
+impl ErrorTable {
+    /// An empty table whose snapshot hides what `redactions` lists.
+    pub fn new(redactions: Redactions) -> Self {
+        ErrorTable {
+            redactions,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Asserts `seen` is `status` `code` (with [`SeenError::assert`]) and adds it as the row
+    /// `case`: a name, or an object whose fields say what was sent (a `case` name among them, and
+    /// not `status`, `known_error_header` or `body`, which are the answer's).
+    /// Returns `seen` for further checks.
+    pub fn check(
+        &mut self,
+        case: impl Into<serde_json::Value>,
+        seen: SeenError,
+        status: u16,
+        code: &str,
+    ) -> SeenError {
+        let mut row = match case.into() {
+            serde_json::Value::Object(fields) => fields,
+            name => [("case".to_owned(), name)].into_iter().collect(),
+        };
+        assert!(row.contains_key("case"), "a row has a case name: {row:?}");
+        for answered in ["status", "known_error_header", "body"] {
+            assert!(
+                !row.contains_key(answered),
+                "{answered} is the answer's: {row:?}"
+            );
+        }
+        assert_eq!(
+            (seen.status, seen.code()),
+            (status, code),
+            "case {}: unexpected error: {seen:#?}",
+            row["case"]
+        );
+        seen.assert(status, code);
+        row.insert("status".into(), seen.status.into());
+        row.insert("known_error_header".into(), seen.known.clone().into());
+        row.insert("body".into(), seen.body.clone());
+        self.rows.push(row.into());
+        seen
+    }
+
+    /// The rows so far, in order, redacted.
+    pub fn snapshot(&self) -> serde_json::Value {
+        self.redactions
+            .apply(serde_json::Value::Array(self.rows.clone()))
+    }
 }

@@ -1,13 +1,32 @@
 //! The contact-channel rules, end to end: the real server driven through the generated client.
 
 use contact_channels_client::types::{
-    ContactChannelCreate, ContactChannelType, ContactChannelUpdate,
+    ContactChannel, ContactChannelCreate, ContactChannelType, ContactChannelUpdate,
 };
-use contact_channels_tests::{err, new_channel, raw_err, TestServer};
+use contact_channels_tests::{err, new_channel, raw_err, SeenError, TestServer};
 use reqwest::Method;
+use serde_json::json;
 
 fn update() -> ContactChannelUpdate {
     ContactChannelUpdate::default()
+}
+
+/// An update that sets only `is_primary`.
+fn primary(is_primary: bool) -> ContactChannelUpdate {
+    ContactChannelUpdate {
+        is_primary: Some(is_primary),
+        ..update()
+    }
+}
+
+/// The values of a user's primary channels.
+async fn primaries(t: &TestServer, user: &str) -> Vec<String> {
+    let channels = t.channels_of(user).await.into_iter();
+    channels.filter(|c| c.is_primary).map(|c| c.value).collect()
+}
+
+fn ids(items: &[ContactChannel]) -> Vec<String> {
+    items.iter().map(|c| c.id.clone()).collect()
 }
 
 #[tokio::test]
@@ -15,27 +34,19 @@ async fn patch_answers_the_seed_shape_with_normalised_value() {
     let t = TestServer::start().await;
     let user = t.user().await;
     let channel = t.channel(&user, "old@example.com", false, false).await;
-
-    let updated = t
-        .server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&channel.id)
-        .body(ContactChannelUpdate {
-            value: Some("  JohnDoe@Example.COM ".into()),
-            type_: Some(ContactChannelType::Email),
-            used_for_auth: Some(true),
-            is_primary: Some(true),
-            is_verified: None,
-        })
-        .send()
-        .await
-        .unwrap();
+    let body = ContactChannelUpdate {
+        value: Some("  JohnDoe@Example.COM ".into()),
+        type_: Some(ContactChannelType::Email),
+        used_for_auth: Some(true),
+        is_primary: Some(true),
+        is_verified: None,
+    };
+    let updated = t.update_channel(&user, &channel.id, body).await.unwrap();
     assert_eq!(updated.status(), 200);
     let body = serde_json::to_value(updated.into_inner()).unwrap();
     assert_eq!(
         body,
-        serde_json::json!({
+        json!({
             "user_id": user,
             "id": channel.id,
             "value": "johndoe@example.com",
@@ -46,14 +57,7 @@ async fn patch_answers_the_seed_shape_with_normalised_value() {
         })
     );
     // What was answered is what is stored.
-    let read = t
-        .server()
-        .get_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&channel.id)
-        .send()
-        .await
-        .unwrap();
+    let read = t.get_channel(&user, &channel.id).await.unwrap();
     assert_eq!(serde_json::to_value(read.into_inner()).unwrap(), body);
 }
 
@@ -61,53 +65,25 @@ async fn patch_answers_the_seed_shape_with_normalised_value() {
 async fn create_defaults_get_and_delete() {
     let t = TestServer::start().await;
     let user = t.user().await;
-    let created = t
-        .server()
-        .create_contact_channel()
-        .body(new_channel(&user, "A@Example.com"))
-        .send()
-        .await
-        .unwrap();
+    let created = t.create_channel(new_channel(&user, "A@Example.com")).await;
+    let created = created.unwrap();
     assert_eq!(created.status(), 201);
     let created = created.into_inner();
     assert_eq!(created.value, "a@example.com");
     assert!(!created.is_primary && !created.is_verified && !created.used_for_auth);
     uuid::Uuid::parse_str(&created.id).expect("ids are UUIDs");
 
-    let deleted = t
-        .server()
-        .delete_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&created.id)
-        .send()
-        .await
-        .unwrap();
+    let id = created.id.as_str();
+    let deleted = t.delete_channel(&user, id).await.unwrap();
     assert!(deleted.into_inner().success);
-    err(t
-        .server()
-        .get_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&created.id)
-        .send()
-        .await)
-    .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
-    err(t
-        .server()
-        .delete_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&created.id)
-        .send()
-        .await)
-    .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
-    err(t
-        .server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&created.id)
-        .body(update())
-        .send()
-        .await)
-    .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
+    // Gone for reading, deleting again and updating.
+    for gone in [
+        err(t.get_channel(&user, id).await),
+        err(t.delete_channel(&user, id).await),
+        err(t.update_channel(&user, id, update()).await),
+    ] {
+        gone.assert(404, "CONTACT_CHANNEL_NOT_FOUND");
+    }
 }
 
 #[tokio::test]
@@ -115,24 +91,10 @@ async fn channel_of_another_user_is_not_found_under_this_user() {
     let t = TestServer::start().await;
     let (a, b) = (t.user().await, t.user().await);
     let channel = t.channel(&a, "a@example.com", false, false).await;
-    err(t
-        .server()
-        .get_contact_channel()
-        .user_id(&b)
-        .contact_channel_id(&channel.id)
-        .send()
-        .await)
-    .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
-    let before = t.stored().await;
-    err(t
-        .server()
-        .delete_contact_channel()
-        .user_id(&b)
-        .contact_channel_id(&channel.id)
-        .send()
-        .await)
-    .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
-    assert_eq!(t.stored().await, before);
+    err(t.get_channel(&b, &channel.id).await).assert(404, "CONTACT_CHANNEL_NOT_FOUND");
+    t.rejected(t.delete_channel(&b, &channel.id))
+        .await
+        .assert(404, "CONTACT_CHANNEL_NOT_FOUND");
 }
 
 #[tokio::test]
@@ -143,96 +105,30 @@ async fn making_a_channel_primary_demotes_the_other_and_unsetting_promotes_none(
     assert!(first.is_primary);
     let second = t.channel(&user, "second@example.com", false, true).await;
     assert!(second.is_primary);
-
-    let primaries = |items: &[contact_channels_client::types::ContactChannel]| {
-        items
-            .iter()
-            .filter(|c| c.is_primary)
-            .map(|c| c.value.clone())
-            .collect::<Vec<_>>()
-    };
-    let list = |t: &TestServer| {
-        let client = t.server();
-        let user = user.clone();
-        async move {
-            client
-                .list_contact_channels()
-                .user_id(user)
-                .send()
-                .await
-                .unwrap()
-                .into_inner()
-                .items
-        }
-    };
-    assert_eq!(primaries(&list(&t).await), ["second@example.com"]);
-    let me = t
-        .server()
-        .get_user()
-        .user_id(&user)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    assert_eq!(primaries(&t, &user).await, ["second@example.com"]);
+    let me = t.read_user(&user).await;
     assert_eq!(me.primary_email.as_deref(), Some("second@example.com"));
 
     // PATCH first back to primary: second is demoted in the same operation.
-    t.server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&first.id)
-        .body(ContactChannelUpdate {
-            is_primary: Some(true),
-            ..update()
-        })
-        .send()
+    t.update_channel(&user, &first.id, primary(true))
         .await
         .unwrap();
-    assert_eq!(primaries(&list(&t).await), ["first@example.com"]);
+    assert_eq!(primaries(&t, &user).await, ["first@example.com"]);
 
     // Un-setting primary promotes none.
-    t.server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&first.id)
-        .body(ContactChannelUpdate {
-            is_primary: Some(false),
-            ..update()
-        })
-        .send()
+    t.update_channel(&user, &first.id, primary(false))
         .await
         .unwrap();
-    assert!(primaries(&list(&t).await).is_empty());
-    let me = t
-        .server()
-        .get_user()
-        .user_id(&user)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    assert!(primaries(&t, &user).await.is_empty());
+    let me = t.read_user(&user).await;
     assert_eq!((me.primary_email, me.primary_email_verified), (None, false));
 
     // Deleting the primary promotes none either.
-    t.server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&second.id)
-        .body(ContactChannelUpdate {
-            is_primary: Some(true),
-            ..update()
-        })
-        .send()
+    t.update_channel(&user, &second.id, primary(true))
         .await
         .unwrap();
-    t.server()
-        .delete_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&second.id)
-        .send()
-        .await
-        .unwrap();
-    assert!(primaries(&list(&t).await).is_empty());
+    t.delete_channel(&user, &second.id).await.unwrap();
+    assert!(primaries(&t, &user).await.is_empty());
 }
 
 #[tokio::test]
@@ -251,106 +147,68 @@ async fn a_user_cannot_hold_the_same_value_twice() {
     let user = t.user().await;
     t.channel(&user, "same@example.com", false, false).await;
     let other = t.channel(&user, "other@example.com", false, false).await;
-    let before = t.stored().await;
 
-    let dup = err(t
-        .server()
-        .create_contact_channel()
-        .body(ContactChannelCreate {
-            is_primary: Some(true),
-            ..new_channel(&user, " SAME@example.com")
-        })
-        .send()
-        .await);
-    dup.assert(409, "CONTACT_CHANNEL_ALREADY_EXISTS");
-
-    err(t
-        .server()
-        .update_contact_channel()
-        .user_id(&user)
-        .contact_channel_id(&other.id)
-        .body(ContactChannelUpdate {
-            value: Some("Same@Example.com".into()),
-            is_primary: Some(true),
-            ..update()
-        })
-        .send()
-        .await)
-    .assert(409, "CONTACT_CHANNEL_ALREADY_EXISTS");
-    assert_eq!(
-        t.stored().await,
-        before,
-        "a rejected request changes nothing"
-    );
+    let dup = ContactChannelCreate {
+        is_primary: Some(true),
+        ..new_channel(&user, " SAME@example.com")
+    };
+    let onto_same = ContactChannelUpdate {
+        value: Some("Same@Example.com".into()),
+        is_primary: Some(true),
+        ..update()
+    };
+    for refused in [
+        t.rejected(t.create_channel(dup)).await,
+        t.rejected(t.update_channel(&user, &other.id, onto_same))
+            .await,
+    ] {
+        refused.assert(409, "CONTACT_CHANNEL_ALREADY_EXISTS");
+    }
 
     // Another user may hold the same value when neither uses it for auth.
     let someone = t.user().await;
     t.channel(&someone, "same@example.com", false, false).await;
 }
 
-#[tokio::test]
-async fn an_auth_value_belongs_to_one_channel_per_project() {
-    let t = TestServer::start().await;
-    let (a, b) = (t.user().await, t.user().await);
-    t.channel(&a, "taken@example.com", true, false).await;
-    let before = t.stored().await;
-
-    let on_create = err(t
-        .server()
-        .create_contact_channel()
-        .body(ContactChannelCreate {
-            used_for_auth: true,
-            is_primary: Some(true),
-            ..new_channel(&b, "Taken@Example.com")
-        })
-        .send()
-        .await);
-    on_create.assert(409, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE");
-    let details = serde_json::json!({
+/// Asserts `e` refuses an auth value already taken: `taken@example.com`, by someone else.
+fn assert_taken(e: SeenError) {
+    e.assert(409, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE");
+    let details = json!({
         "type": "email",
         "contact_channel_value": "taken@example.com",
         "would_work_if_email_was_verified": false,
     });
-    assert_eq!(on_create.details(), &details);
-    assert_eq!(t.stored().await, before);
+    assert_eq!(e.details(), &details);
+}
+
+#[tokio::test]
+async fn an_auth_value_belongs_to_one_channel_per_project() {
+    let t = TestServer::start().await;
+    let (a, b, c) = (t.user().await, t.user().await, t.user().await);
+    t.channel(&a, "taken@example.com", true, false).await;
+    let on_create = ContactChannelCreate {
+        used_for_auth: true,
+        is_primary: Some(true),
+        ..new_channel(&b, "Taken@Example.com")
+    };
+    assert_taken(t.rejected(t.create_channel(on_create)).await);
 
     // Not for auth: allowed. Then switching it to auth: refused, with the value filled in.
     let shared = t.channel(&b, "taken@example.com", false, false).await;
-    let before = t.stored().await;
-    let on_update = err(t
-        .server()
-        .update_contact_channel()
-        .user_id(&b)
-        .contact_channel_id(&shared.id)
-        .body(ContactChannelUpdate {
-            used_for_auth: Some(true),
-            is_primary: Some(true),
-            ..update()
-        })
-        .send()
-        .await);
-    on_update.assert(409, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE");
-    assert_eq!(on_update.details(), &details);
-    assert_eq!(t.stored().await, before);
+    let to_auth = ContactChannelUpdate {
+        used_for_auth: Some(true),
+        ..primary(true)
+    };
+    assert_taken(t.rejected(t.update_channel(&b, &shared.id, to_auth)).await);
 
     // Changing an auth channel's value onto the taken value is refused the same way.
-    let c = t.user().await;
     let elsewhere = t.channel(&c, "elsewhere@example.com", true, false).await;
-    let before = t.stored().await;
-    let on_value = err(t
-        .server()
-        .update_contact_channel()
-        .user_id(&c)
-        .contact_channel_id(&elsewhere.id)
-        .body(ContactChannelUpdate {
-            value: Some("TAKEN@example.com ".into()),
-            ..update()
-        })
-        .send()
-        .await);
-    on_value.assert(409, "CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE");
-    assert_eq!(on_value.details(), &details);
-    assert_eq!(t.stored().await, before);
+    let onto_taken = ContactChannelUpdate {
+        value: Some("TAKEN@example.com ".into()),
+        ..update()
+    };
+    let on_value = t.rejected(t.update_channel(&c, &elsewhere.id, onto_taken));
+    assert_taken(on_value.await);
 }
 
 #[tokio::test]
@@ -359,146 +217,85 @@ async fn breaking_both_uniqueness_rules_reports_the_per_user_one() {
     let (a, b) = (t.user().await, t.user().await);
     t.channel(&a, "both@example.com", true, false).await;
     t.channel(&b, "both@example.com", false, false).await;
-    let before = t.stored().await;
-    err(t
-        .server()
-        .create_contact_channel()
-        .body(ContactChannelCreate {
-            used_for_auth: true,
-            ..new_channel(&b, "both@example.com")
-        })
-        .send()
-        .await)
-    .assert(409, "CONTACT_CHANNEL_ALREADY_EXISTS");
-    assert_eq!(t.stored().await, before);
+    let both = ContactChannelCreate {
+        used_for_auth: true,
+        ..new_channel(&b, "both@example.com")
+    };
+    t.rejected(t.create_channel(both))
+        .await
+        .assert(409, "CONTACT_CHANNEL_ALREADY_EXISTS");
 }
 
 #[tokio::test]
 async fn changing_the_value_resets_verification_unless_the_server_sets_it() {
     let t = TestServer::start().await;
     let user = t.user().await;
-    let verified = t
-        .server()
-        .create_contact_channel()
-        .body(ContactChannelCreate {
-            used_for_auth: true,
-            is_primary: Some(true),
-            is_verified: Some(true),
-            ..new_channel(&user, "v@example.com")
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(verified.is_verified);
-    let me = t
-        .server()
-        .get_user()
-        .user_id(&user)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(
-        me.primary_email_verified,
-        "primary_email_verified follows the primary channel"
-    );
-
-    let patch = |body: ContactChannelUpdate| {
-        let client = t.server();
-        let (user, id) = (user.clone(), verified.id.clone());
-        async move {
-            client
-                .update_contact_channel()
-                .user_id(user)
-                .contact_channel_id(id)
-                .body(body)
-                .send()
-                .await
-                .unwrap()
-                .into_inner()
-        }
-    };
-    // Not touching the value keeps verification.
-    assert!(
-        patch(ContactChannelUpdate {
-            used_for_auth: Some(true),
-            ..update()
-        })
-        .await
-        .is_verified
-    );
-    // `type` is accepted and changes nothing.
-    assert!(
-        patch(ContactChannelUpdate {
-            type_: Some(ContactChannelType::Email),
-            ..update()
-        })
-        .await
-        .is_verified
-    );
-    // Carrying a value resets it.
-    let reset = patch(ContactChannelUpdate {
-        value: Some("w@example.com".into()),
-        ..update()
-    })
-    .await;
-    assert!(!reset.is_verified);
-    assert_eq!(reset.value, "w@example.com");
-    // ...unless the server says otherwise in the same body.
-    let kept = patch(ContactChannelUpdate {
-        value: Some("x@example.com".into()),
+    let channel = t.create_channel(ContactChannelCreate {
+        used_for_auth: true,
+        is_primary: Some(true),
         is_verified: Some(true),
-        ..update()
-    })
-    .await;
-    assert!(kept.is_verified);
-    // `{}` is a valid no-op.
-    assert_eq!(patch(update()).await, kept);
+        ..new_channel(&user, "v@example.com")
+    });
+    let mut channel = channel.await.unwrap().into_inner();
+    assert!(channel.is_verified);
+    let me = t.read_user(&user).await;
+    assert!(me.primary_email_verified, "it follows the primary channel");
+    // PATCHed in turn: each body, and whether the channel is verified after it.
+    #[rustfmt::skip]
+    let rows = [
+        ("not touching the value keeps it", json!({ "used_for_auth": true }), true),
+        ("`type` is accepted and changes nothing", json!({ "type": "email" }), true),
+        ("carrying a value resets it", json!({ "value": "w@example.com" }), false),
+        ("unless the server sets it too", json!({ "value": "x@example.com", "is_verified": true }), true),
+        ("`{}` is a valid no-op", json!({}), true),
+    ];
+    for (case, body, is_verified) in rows {
+        let body: ContactChannelUpdate = serde_json::from_value(body).unwrap();
+        let expected = ContactChannel {
+            value: body.value.clone().unwrap_or(channel.value),
+            used_for_auth: body.used_for_auth.unwrap_or(channel.used_for_auth),
+            is_verified,
+            ..channel
+        };
+        let updated = t.update_channel(&user, &expected.id, body).await;
+        channel = updated.unwrap().into_inner();
+        assert_eq!(channel, expected, "{case}");
+    }
+}
+
+/// Two users with five channels each, created in turn; the first user and their channels' ids,
+/// oldest first.
+async fn five_each(t: &TestServer) -> (String, Vec<String>) {
+    let (a, b) = (t.user().await, t.user().await);
+    let mut ids = Vec::new();
+    for i in 0..5 {
+        let (mine, theirs) = (format!("a{i}@example.com"), format!("b{i}@example.com"));
+        ids.push(t.channel(&a, &mine, false, false).await.id);
+        t.channel(&b, &theirs, false, false).await;
+    }
+    (a, ids)
 }
 
 #[tokio::test]
 async fn listing_is_oldest_first_and_paginates_with_a_cursor() {
     let t = TestServer::start().await;
-    let (a, b) = (t.user().await, t.user().await);
-    let mut expected = Vec::new();
-    for i in 0..5 {
-        expected.push(
-            t.channel(&a, &format!("a{i}@example.com"), false, false)
-                .await
-                .id,
-        );
-        t.channel(&b, &format!("b{i}@example.com"), false, false)
-            .await;
-    }
-
-    let all = t
-        .server()
-        .list_contact_channels()
-        .user_id(&a)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let (a, expected) = five_each(&t).await;
+    let server = t.server();
+    let all = server.list_contact_channels().user_id(&a).send().await;
+    let all = all.unwrap().into_inner();
     assert!(!all.is_paginated && all.pagination.is_none());
-    assert_eq!(
-        all.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        expected
-    );
+    assert_eq!(ids(&all.items), expected);
 
     // With a limit, a per-user list is paginated.
-    let server = t.server();
-    let mut seen = Vec::new();
-    let mut cursor: Option<String> = None;
+    let (mut seen, mut cursor) = (Vec::new(), None::<String>);
     loop {
         let mut request = server.list_contact_channels().user_id(&a).limit(2u32);
         if let Some(c) = &cursor {
             request = request.cursor(c);
         }
         let page = request.send().await.unwrap().into_inner();
-        assert!(page.is_paginated);
-        assert!(page.items.len() <= 2);
-        seen.extend(page.items.iter().map(|c| c.id.clone()));
+        assert!(page.is_paginated && page.items.len() <= 2);
+        seen.extend(ids(&page.items));
         cursor = page.pagination.unwrap().next_cursor;
         if cursor.is_none() {
             break;
@@ -507,70 +304,47 @@ async fn listing_is_oldest_first_and_paginates_with_a_cursor() {
     assert_eq!(seen, expected);
 
     // A cursor alone paginates too: what follows it is one page, not "all of them".
-    let first = t
-        .server()
-        .list_contact_channels()
-        .user_id(&a)
-        .limit(2u32)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let first = server.list_contact_channels().user_id(&a).limit(2u32);
+    let first = first.send().await.unwrap().into_inner();
     let cursor = first.pagination.unwrap().next_cursor.unwrap();
-    let rest = t
-        .server()
-        .list_contact_channels()
-        .user_id(&a)
-        .cursor(&cursor)
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let rest = server.list_contact_channels().user_id(&a).cursor(&cursor);
+    let rest = rest.send().await.unwrap().into_inner();
     assert!(rest.is_paginated);
-    assert_eq!(
-        rest.items.iter().map(|c| c.id.clone()).collect::<Vec<_>>(),
-        expected[2..]
-    );
+    assert_eq!(ids(&rest.items), expected[2..]);
+}
 
+#[tokio::test]
+async fn the_server_lists_the_whole_project_or_one_channel_by_id() {
+    let t = TestServer::start().await;
+    let (a, expected) = five_each(&t).await;
+    let server = t.server();
     // The whole project, for the server: paginated, both users.
-    let project = t
-        .server()
-        .list_contact_channels()
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let project = server.list_contact_channels().send().await;
+    let project = project.unwrap().into_inner();
     assert!(project.is_paginated);
     assert_eq!(project.items.len(), 10);
     assert_eq!(project.pagination.unwrap().next_cursor, None);
 
     // One channel by id.
-    let one = t
-        .server()
-        .list_contact_channels()
-        .user_id(&a)
-        .contact_channel_id(&expected[3])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(one.into_inner().items.len(), 1);
+    let one = server.list_contact_channels().user_id(&a);
+    let one = one.contact_channel_id(&expected[3]).send().await.unwrap();
+    assert_eq!(ids(&one.into_inner().items), [expected[3].clone()]);
+}
 
+#[tokio::test]
+async fn limits_and_cursors_the_client_refuses_are_refused_by_the_server_too() {
+    let t = TestServer::start().await;
+    five_each(&t).await;
     // The typed client refuses these itself; the server must too.
     for limit in ["0", "1001", "-1", "many"] {
-        raw_err(t.raw(
-            Method::GET,
-            &format!("/api/v1/contact-channels?limit={limit}"),
-        ))
-        .await
-        .assert(400, "SCHEMA_ERROR");
+        let path = format!("/api/v1/contact-channels?limit={limit}");
+        raw_err(t.raw(Method::GET, &path))
+            .await
+            .assert(400, "SCHEMA_ERROR");
     }
-    err(t
-        .server()
-        .list_contact_channels()
-        .cursor("not-a-cursor")
-        .send()
-        .await)
-    .assert(400, "SCHEMA_ERROR");
+    let server = t.server();
+    let bad_cursor = server.list_contact_channels().cursor("not-a-cursor");
+    err(bad_cursor.send().await).assert(400, "SCHEMA_ERROR");
 }
 
 #[tokio::test]
@@ -579,16 +353,8 @@ async fn deleting_a_user_deletes_its_channels_and_frees_its_auth_values() {
     let (a, b) = (t.user().await, t.user().await);
     t.channel(&a, "mine@example.com", true, true).await;
     t.channel(&a, "second@example.com", false, false).await;
-    assert!(
-        t.server()
-            .delete_user()
-            .user_id(&a)
-            .send()
-            .await
-            .unwrap()
-            .into_inner()
-            .success
-    );
+    let deleted = t.server().delete_user().user_id(&a).send().await;
+    assert!(deleted.unwrap().into_inner().success);
     assert!(t.stored().await.is_empty());
     err(t.server().get_user().user_id(&a).send().await).assert(404, "USER_NOT_FOUND");
     err(t.server().delete_user().user_id(&a).send().await).assert(404, "USER_NOT_FOUND");
@@ -601,52 +367,22 @@ async fn an_unknown_user_is_reported_before_any_not_found() {
     let t = TestServer::start().await;
     let ghost = uuid::Uuid::new_v4().to_string();
     let channel = uuid::Uuid::new_v4().to_string();
-    let check = |e: contact_channels_tests::SeenError| {
-        e.assert(400, "USER_ID_DOES_NOT_EXIST");
-        assert_eq!(e.details(), &serde_json::json!({ "user_id": ghost }));
+    let (server, admin) = (t.server(), t.admin());
+    let ghostly = new_channel(&ghost, "ghost@example.com");
+    let session = contact_channels_client::types::SessionCreate {
+        user_id: ghost.clone(),
+        expires_in_millis: None,
     };
-    check(err(t
-        .server()
-        .get_contact_channel()
-        .user_id(&ghost)
-        .contact_channel_id(&channel)
-        .send()
-        .await));
-    check(err(t
-        .server()
-        .delete_contact_channel()
-        .user_id(&ghost)
-        .contact_channel_id(&channel)
-        .send()
-        .await));
-    check(err(t
-        .server()
-        .update_contact_channel()
-        .user_id(&ghost)
-        .contact_channel_id(&channel)
-        .body(update())
-        .send()
-        .await));
-    check(err(t
-        .server()
-        .list_contact_channels()
-        .user_id(&ghost)
-        .send()
-        .await));
-    check(err(t
-        .admin()
-        .create_contact_channel()
-        .body(new_channel(&ghost, "ghost@example.com"))
-        .send()
-        .await));
-    check(err(t
-        .server()
-        .create_session()
-        .body(contact_channels_client::types::SessionCreate {
-            user_id: ghost.clone(),
-            expires_in_millis: None,
-        })
-        .send()
-        .await));
+    for unknown in [
+        err(t.get_channel(&ghost, &channel).await),
+        err(t.delete_channel(&ghost, &channel).await),
+        err(t.update_channel(&ghost, &channel, update()).await),
+        err(server.list_contact_channels().user_id(&ghost).send().await),
+        err(admin.create_contact_channel().body(ghostly).send().await),
+        err(server.create_session().body(session).send().await),
+    ] {
+        unknown.assert(400, "USER_ID_DOES_NOT_EXIST");
+        assert_eq!(unknown.details(), &json!({ "user_id": ghost }));
+    }
     assert!(t.stored().await.is_empty());
 }
