@@ -151,12 +151,105 @@ fn api_error(e: ServiceError) -> ApiError {
 impl From<ServiceError> for ApiError {
     fn from(e: ServiceError) -> Self {
         match &e {
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "request failed inside the server")
+            ServiceError::Internal(cause) => {
+                tracing::error!(detail = %error_chain(&**cause), "request failed inside the server")
             }
-            ServiceError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
+            ServiceError::Unavailable(cause) => {
+                tracing::warn!(detail = %error_chain(&**cause), "database unavailable")
+            }
             _ => {}
         }
         api_error(e)
+    }
+}
+
+/// An error and its causes, for the log: `message: cause: cause…`.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StoreError;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("pool timed out")]
+    struct TimedOut(#[source] Refused);
+
+    /// What `f` returns, and the log lines written while it runs.
+    fn logged<T>(f: impl FnOnce() -> T) -> (T, String) {
+        let buffer = Arc::new(Mutex::new(Vec::new()));
+        let writer = {
+            let buffer = buffer.clone();
+            move || Log(buffer.clone())
+        };
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(writer)
+            .with_ansi(false)
+            .finish();
+        let value = tracing::subscriber::with_default(subscriber, f);
+        let bytes = buffer.lock().unwrap().clone();
+        (value, String::from_utf8(bytes).unwrap())
+    }
+
+    struct Log(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Log {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn faults_are_answered_plainly_and_logged_with_their_causes() {
+        let (answer, log) = logged(|| {
+            ApiError::from(ServiceError::from(StoreError::Unavailable(Box::new(
+                TimedOut(Refused),
+            ))))
+        });
+        assert_eq!(answer.code, ErrorCode::DatabaseUnavailable);
+        assert_eq!(
+            answer.message,
+            "The database is unavailable; retry the request later."
+        );
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("database unavailable"), "{log}");
+        assert!(
+            log.contains("detail=pool timed out: connection refused"),
+            "{log}"
+        );
+
+        let (answer, log) = logged(|| {
+            ApiError::from(ServiceError::from(StoreError::Backend(Box::new(TimedOut(
+                Refused,
+            )))))
+        });
+        assert_eq!(answer.code, ErrorCode::InternalError);
+        assert_eq!(answer.message, "An internal error occurred.");
+        assert!(log.contains("ERROR"), "{log}");
+        assert!(log.contains("request failed inside the server"), "{log}");
+        assert!(
+            log.contains("detail=pool timed out: connection refused"),
+            "{log}"
+        );
+        // The answer says nothing of the cause.
+        assert!(!format!("{answer:?}").contains("refused"));
     }
 }

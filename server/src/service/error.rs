@@ -1,10 +1,12 @@
 //! [`ServiceError`]: every reason an operation is refused, and how store errors become one.
 //!
 //! The HTTP adapter maps each variant to its API error code (`http/error.rs`); the service only
-//! says what went wrong.
+//! says what went wrong. Failures of the database, the mailer or the server itself keep their
+//! cause as the error's source, so the log shows the whole chain.
 
 use super::Access;
-use crate::store::{Conflict, StoreError};
+use crate::mail::MailError;
+use crate::store::{BackendError, Conflict, StoreError};
 
 /// Why an operation was refused.
 #[derive(Debug, thiserror::Error)]
@@ -66,12 +68,37 @@ pub enum ServiceError {
     VerificationCodeMaxAttemptsReached,
     #[error("the contact channel changed after the code was sent")]
     VerificationCodeOutdated,
-    #[error("the email could not be delivered: {0}")]
-    EmailDeliveryFailed(String),
-    #[error("the database is unavailable: {0}")]
-    Unavailable(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// The mailer did not take the verification email; its code was removed again.
+    #[error("the email could not be delivered")]
+    EmailDeliveryFailed(#[source] MailError),
+    /// The database is down, overloaded or contended: the request may be retried.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] BackendError),
+    /// A fault of the server or its database; no input is meant to cause it.
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ServiceError {
+    /// An internal error: `what` failed because of `cause`, which is kept as the source.
+    pub(super) fn internal(
+        what: &'static str,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        ServiceError::Internal(Box::new(Failed {
+            what,
+            cause: Box::new(cause),
+        }))
+    }
+}
+
+/// What failed inside the server, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{what}")]
+struct Failed {
+    what: &'static str,
+    #[source]
+    cause: Box<dyn std::error::Error + Send + Sync>,
 }
 
 impl From<StoreError> for ServiceError {
@@ -85,19 +112,40 @@ impl From<StoreError> for ServiceError {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
             StoreError::UserMissing(id) => ServiceError::UserIdDoesNotExist(id.to_string()),
-            StoreError::Unavailable(e) => ServiceError::Unavailable(error_chain(&*e)),
-            StoreError::Backend(e) => ServiceError::Internal(error_chain(&*e)),
+            StoreError::Unavailable(e) => ServiceError::Unavailable(e),
+            StoreError::Backend(e) => ServiceError::Internal(e),
         }
     }
 }
 
-/// An error and its causes, for the log.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("connection refused")]
+    struct Refused;
+
+    #[test]
+    fn faults_keep_their_cause() {
+        let unavailable = ServiceError::from(StoreError::Unavailable(Box::new(Refused)));
+        assert!(matches!(unavailable, ServiceError::Unavailable(_)));
+        assert_eq!(
+            unavailable.source().unwrap().to_string(),
+            "connection refused"
+        );
+
+        let backend = ServiceError::from(StoreError::Backend(Box::new(Refused)));
+        assert!(matches!(backend, ServiceError::Internal(_)));
+        assert_eq!(backend.source().unwrap().to_string(), "connection refused");
+
+        let internal = ServiceError::internal("signing an access token", Refused);
+        let failed = internal.source().unwrap();
+        assert_eq!(failed.to_string(), "signing an access token");
+        assert_eq!(failed.source().unwrap().to_string(), "connection refused");
+
+        let mail = ServiceError::EmailDeliveryFailed(MailError("SMTP delivery failed".into()));
+        assert_eq!(mail.source().unwrap().to_string(), "SMTP delivery failed");
     }
-    message
 }
