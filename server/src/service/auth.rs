@@ -102,7 +102,7 @@ impl Project {
     pub fn from_record(record: &ProjectRecord) -> Result<Project, ServiceError> {
         use p256::pkcs8::DecodePrivateKey;
         let signing = SigningKey::from_pkcs8_der(&record.signing_key)
-            .map_err(|e| ServiceError::Internal(format!("project signing key: {e}")))?;
+            .map_err(|e| ServiceError::internal("project signing key", e))?;
         let public = signing.verifying_key().to_encoded_point(false);
         Ok(Project {
             id: record.id.clone(),
@@ -249,7 +249,7 @@ pub fn sign_access_token(
     let mut header = Header::new(Algorithm::ES256);
     header.kid = Some(project.id.clone());
     jsonwebtoken::encode(&header, claims, &project.encoding_key)
-        .map_err(|e| ServiceError::Internal(format!("signing an access token: {e}")))
+        .map_err(|e| ServiceError::internal("signing an access token", e))
 }
 
 /// The part of a token read before the project is known.

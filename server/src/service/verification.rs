@@ -240,7 +240,7 @@ impl Service {
             self.store
                 .delete_verification_code(&project.id, &record.prefix)
                 .await?;
-            return Err(ServiceError::EmailDeliveryFailed(e.0));
+            return Err(ServiceError::EmailDeliveryFailed(e));
         }
         Ok(())
     }

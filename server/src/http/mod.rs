@@ -1,23 +1,30 @@
 //! The HTTP adapter: dropshot handlers that read the request, call one service operation and
-//! map the answer to wire types. The only place where service errors become API errors.
+//! map the answer to wire types.
+//!
+//! Every handler authenticates the caller from the request's headers (`headers.rs`) with
+//! [`Service::authenticate`], then calls one service operation; records become wire types in
+//! `convert.rs`, and service errors become API errors in `error.rs`, the only place that maps
+//! them.
+
+mod convert;
+mod error;
+mod headers;
 
 use crate::docs;
 use crate::ops::{Ops, Readiness};
-use crate::service::{
-    Access, CreateChannel, ListChannels, RequestHeaders, Service, ServiceError, UpdateChannel,
-};
-use crate::store::{ChannelRecord, UserRecord};
+use crate::service::{CreateChannel, ListChannels, Service, UpdateChannel};
 use contact_channels_api::routes::Routes;
 use contact_channels_api::types::*;
 use contact_channels_api::{
-    ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply, HEADER_PREFIXES,
+    ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply,
 };
 use dropshot::{
     Body, HttpResponse, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext,
 };
-use http::{header, HeaderName, Response, StatusCode};
+use headers::{refresh_token, request_headers};
+use http::{header, Response, StatusCode};
 use serde_json::json;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 /// The implementation of [`ContactChannelsApi`].
 pub enum ServerImpl {}
@@ -28,223 +35,8 @@ pub struct HandlerContext {
     pub ops: Arc<Ops>,
 }
 
-impl From<ChannelRecord> for ContactChannel {
-    fn from(c: ChannelRecord) -> Self {
-        ContactChannel {
-            user_id: c.user_id.to_string(),
-            id: c.id.to_string(),
-            value: c.value,
-            type_: ContactChannelType::Email,
-            used_for_auth: c.used_for_auth,
-            is_verified: c.is_verified,
-            is_primary: c.is_primary,
-        }
-    }
-}
-
-impl From<UserRecord> for User {
-    fn from(u: UserRecord) -> Self {
-        User {
-            id: u.id.to_string(),
-            display_name: u.display_name,
-            primary_email: u.primary_email,
-            primary_email_verified: u.primary_email_verified,
-            signed_up_at_millis: u.signed_up_at_millis,
-        }
-    }
-}
-
 fn success() -> Success {
     Success { success: true }
-}
-
-/// Maps every service error to its code, message and details; the only such mapping.
-fn api_error(e: ServiceError) -> ApiError {
-    use ErrorCode as C;
-    use ServiceError as E;
-    let with = ApiError::with_details;
-    match e {
-        E::InvalidInput(message) => ApiError::schema(message),
-        E::ProjectKeyWithoutAccessType => ApiError::new(
-            C::ProjectKeyWithoutAccessType,
-            "A project key was sent without the x-stack-access-type header.",
-        ),
-        E::AccessTypeRequired => ApiError::new(
-            C::AccessTypeRequired,
-            "You must specify an access level for this Stack project. Make sure project API keys \
-             are provided (eg. x-stack-publishable-client-key) and you set the \
-             x-stack-access-type header to 'client', 'server', or 'admin'.",
-        ),
-        E::InvalidAccessType(access_type) => with(
-            C::InvalidAccessType,
-            format!("The x-stack-access-type header must be 'client', 'server', or 'admin', but was '{access_type}'."),
-            json!({ "accessType": access_type }),
-        ),
-        E::AccessTypeWithoutProjectId(access) => with(
-            C::AccessTypeWithoutProjectId,
-            format!("The x-stack-access-type header was '{}', but the x-stack-project-id header was not provided.", access.as_str()),
-            json!({ "request_type": access.as_str() }),
-        ),
-        E::InsufficientAccessType { actual, allowed } => {
-            let names: Vec<&str> = allowed.iter().map(|a| a.as_str()).collect();
-            let quoted: Vec<String> = names.iter().map(|n| format!("'{n}'")).collect();
-            with(
-                C::InsufficientAccessType,
-                format!(
-                    "The x-stack-access-type header must be {}, but was '{}'.",
-                    quoted.join(" or "),
-                    actual.as_str()
-                ),
-                json!({ "actual_access_type": actual.as_str(), "allowed_access_types": names }),
-            )
-        }
-        E::UnparsableAccessToken => ApiError::new(C::UnparsableAccessToken, "Access token is not valid JWT."),
-        E::AccessTokenExpired => ApiError::new(C::AccessTokenExpired, "Access token has expired. Please refresh it and try again."),
-        E::InvalidProjectForAccessToken { expected, actual } => with(
-            C::InvalidProjectForAccessToken,
-            format!("Access token not valid for this project. Expected project ID {expected:?}, but the token is for project ID {actual:?}."),
-            json!({ "expected_project_id": expected, "actual_project_id": actual }),
-        ),
-        E::CurrentProjectNotFound(project_id) => with(
-            C::CurrentProjectNotFound,
-            format!("The current project with ID {project_id} was not found."),
-            json!({ "project_id": project_id }),
-        ),
-        E::KeyRequired(Access::Client, project_id) => with(
-            C::PublishableClientKeyRequiredForProject,
-            format!("Publishable client key must be provided for project {project_id}."),
-            json!({ "project_id": project_id }),
-        ),
-        E::KeyRequired(Access::Server, _) => ApiError::new(
-            C::ServerAuthenticationRequired,
-            "The secret server key must be provided.",
-        ),
-        E::KeyRequired(Access::Admin, _) => ApiError::new(
-            C::AdminAuthenticationRequired,
-            "The super secret admin key must be provided.",
-        ),
-        E::InvalidKey(access, project_id) => {
-            let (code, what) = match access {
-                Access::Client => (C::InvalidPublishableClientKey, "publishable client key"),
-                Access::Server => (C::InvalidSecretServerKey, "secret server key"),
-                Access::Admin => (C::InvalidSuperSecretAdminKey, "super secret admin key"),
-            };
-            with(
-                code,
-                format!("The {what} is not valid for the project {project_id:?}."),
-                json!({ "project_id": project_id }),
-            )
-        }
-        E::CannotGetOwnUserWithoutUser => ApiError::new(
-            C::CannotGetOwnUserWithoutUser,
-            "You have specified 'me' as a userId, but did not provide authentication for a user.",
-        ),
-        E::ClientCannotAccessOtherUser => ApiError::new(
-            C::ClientCannotAccessOtherUser,
-            "Client access can only act on the user of its access token.",
-        ),
-        E::UserIdDoesNotExist(user_id) => with(
-            C::UserIdDoesNotExist,
-            format!("The given user with the ID {user_id} does not exist."),
-            json!({ "user_id": user_id }),
-        ),
-        E::UserNotFound(_) => ApiError::new(C::UserNotFound, "User not found."),
-        E::ContactChannelNotFound => ApiError::new(C::ContactChannelNotFound, "Contact channel not found."),
-        E::ContactChannelAlreadyExists => ApiError::new(
-            C::ContactChannelAlreadyExists,
-            "This user already has a contact channel with this value.",
-        ),
-        E::ContactChannelAlreadyUsedForAuth(value) => with(
-            C::ContactChannelAlreadyUsedForAuthBySomeoneElse,
-            format!("This email ({value}) is already used for authentication by another account."),
-            json!({
-                "type": "email",
-                "contact_channel_value": value,
-                "would_work_if_email_was_verified": false,
-            }),
-        ),
-        E::RefreshTokenNotFoundOrExpired => ApiError::new(
-            C::RefreshTokenNotFoundOrExpired,
-            "Refresh token not found for this project, or the session has expired/been revoked.",
-        ),
-        E::RedirectUrlNotWhitelisted => ApiError::new(
-            C::RedirectUrlNotWhitelisted,
-            "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?",
-        ),
-        E::EmailAlreadyVerified => ApiError::new(C::EmailAlreadyVerified, "The email is already verified."),
-        E::VerificationCodeNotFound => ApiError::new(
-            C::VerificationCodeNotFound,
-            "The verification code does not exist for this project.",
-        ),
-        E::VerificationCodeExpired => ApiError::new(C::VerificationCodeExpired, "The verification code has expired."),
-        E::VerificationCodeAlreadyUsed => ApiError::new(
-            C::VerificationCodeAlreadyUsed,
-            "The verification link has already been used.",
-        ),
-        E::VerificationCodeMaxAttemptsReached => ApiError::new(
-            C::VerificationCodeMaxAttemptsReached,
-            "The verification code nonce has reached the maximum number of attempts. Please try requesting a new code.",
-        ),
-        E::VerificationCodeOutdated => ApiError::new(
-            C::VerificationCodeOutdated,
-            "The contact channel changed after this code was sent; send a new code.",
-        ),
-        E::EmailDeliveryFailed(_) => ApiError::new(
-            C::EmailDeliveryFailed,
-            "The verification email could not be delivered; no code was kept. Try again later.",
-        ),
-        E::Unavailable(_) => ApiError::new(
-            C::DatabaseUnavailable,
-            "The database is unavailable; retry the request later.",
-        ),
-        E::Internal(_) => ApiError::new(C::InternalError, "An internal error occurred."),
-    }
-}
-
-impl From<ServiceError> for ApiError {
-    fn from(e: ServiceError) -> Self {
-        match &e {
-            ServiceError::Internal(detail) => {
-                tracing::error!(%detail, "request failed inside the server")
-            }
-            ServiceError::Unavailable(detail) => tracing::warn!(%detail, "database unavailable"),
-            _ => {}
-        }
-        api_error(e)
-    }
-}
-
-/// Stack Auth's authentication headers, in [`RequestHeaders`]' order. Built once: every
-/// request looks all of them up.
-static AUTH_HEADERS: LazyLock<[[HeaderName; 2]; 6]> = LazyLock::new(|| {
-    [
-        "project-id",
-        "access-type",
-        "publishable-client-key",
-        "secret-server-key",
-        "super-secret-admin-key",
-        "access-token",
-    ]
-    .map(prefixed)
-});
-
-static REFRESH_TOKEN: LazyLock<[HeaderName; 2]> = LazyLock::new(|| prefixed("refresh-token"));
-
-/// A header's name under every prefix.
-fn prefixed(name: &str) -> [HeaderName; 2] {
-    HEADER_PREFIXES
-        .map(|prefix| HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name"))
-}
-
-/// A header under the first of its names present.
-fn header(rqctx: &RequestContext<HandlerContext>, names: &[HeaderName]) -> Option<String> {
-    let headers = rqctx.request.headers();
-    names.iter().find_map(|name| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    })
 }
 
 /// `{"status": …}` with `status`, for the operational routes.
@@ -303,20 +95,6 @@ fn on_check_code_path(rqctx: &RequestContext<HandlerContext>) -> bool {
         .rsplit('/')
         .filter(|s| !s.is_empty());
     segments.next() == Some("check-code") && segments.next() == Some("verify")
-}
-
-/// Stack Auth's authentication headers.
-fn request_headers(rqctx: &RequestContext<HandlerContext>) -> RequestHeaders {
-    let [project_id, access_type, publishable_client_key, secret_server_key, super_secret_admin_key, access_token] =
-        AUTH_HEADERS.each_ref().map(|names| header(rqctx, names));
-    RequestHeaders {
-        project_id,
-        access_type,
-        publishable_client_key,
-        secret_server_key,
-        super_secret_admin_key,
-        access_token,
-    }
 }
 
 impl ContactChannelsApi for ServerImpl {
@@ -627,13 +405,12 @@ impl ServerImpl {
     async fn refresh(rqctx: &RequestContext<HandlerContext>) -> Result<SessionRefresh, ApiError> {
         let service = &rqctx.context().service;
         let caller = service.authenticate(&request_headers(rqctx)).await?;
-        let token = header(rqctx, &*REFRESH_TOKEN);
+        let token = refresh_token(rqctx);
         let access_token = service.refresh_session(&caller, token.as_deref()).await?;
         Ok(SessionRefresh { access_token })
     }
 }
 
-/// Runs a handler body and answers its error, whatever it is, in the API's error shape.
 /// Runs a handler's body and answers through [`Reply`], counting the request in the metrics.
 async fn reply<R: HttpResponse>(
     rqctx: &RequestContext<HandlerContext>,

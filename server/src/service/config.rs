@@ -1,0 +1,51 @@
+//! Settings and limits of the service, and the [`Clock`] it reads the time from.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The time, in milliseconds since the Unix epoch; tests move it by hand.
+pub trait Clock: Send + Sync + 'static {
+    fn now_millis(&self) -> i64;
+}
+
+/// The system clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> i64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64)
+    }
+}
+
+/// Settings of the service.
+#[derive(Clone, Debug)]
+pub struct ServiceConfig {
+    /// How long a minted access token is valid.
+    pub access_token_ttl: Duration,
+    /// How long a refresh token is valid when the request does not say.
+    pub refresh_token_ttl: Duration,
+    /// How long a loaded project is reused before it is read again.
+    pub project_cache_ttl: Duration,
+    /// Base URL of this server, for the tokens' `iss` claim.
+    pub issuer_base_url: String,
+}
+
+impl Default for ServiceConfig {
+    fn default() -> Self {
+        ServiceConfig {
+            access_token_ttl: Duration::from_secs(60 * 60),
+            refresh_token_ttl: Duration::from_millis(MAX_SESSION_MILLIS),
+            project_cache_ttl: Duration::from_secs(30),
+            issuer_base_url: "http://localhost".into(),
+        }
+    }
+}
+
+/// The default page size of paginated lists, and the largest one.
+pub const DEFAULT_LIMIT: u32 = 100;
+pub const MAX_LIMIT: u32 = 1000;
+/// Longest email address accepted (RFC 5321's path limit).
+pub const MAX_EMAIL_LENGTH: usize = 254;
+/// Longest a session may last: one year, in milliseconds.
+pub const MAX_SESSION_MILLIS: u64 = 365 * 24 * 60 * 60 * 1000;

@@ -1,0 +1,123 @@
+//! Projects: creating them, their trusted callback domains, and authenticating a request
+//! against one, through a short-lived cache of loaded projects.
+
+use super::auth::{self, Caller, Project, ProjectKeys, RequestHeaders};
+use super::{Service, ServiceError};
+use std::sync::Arc;
+use std::time::Instant;
+
+impl Service {
+    /// Creates a project and returns its keys (shown once).
+    pub async fn create_project(
+        &self,
+        display_name: &str,
+        allow_localhost: bool,
+    ) -> Result<ProjectKeys, ServiceError> {
+        let (record, keys) =
+            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        self.store.create_project(&record).await?;
+        Ok(keys)
+    }
+
+    /// Creates a project only if the database has none, atomically; its keys if it did.
+    pub async fn create_first_project(
+        &self,
+        display_name: &str,
+        allow_localhost: bool,
+    ) -> Result<Option<ProjectKeys>, ServiceError> {
+        let (record, keys) =
+            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        Ok(self
+            .store
+            .create_first_project(&record)
+            .await?
+            .then_some(keys))
+    }
+
+    /// Sets where a project's verification links may point.
+    pub async fn set_project_trust(
+        &self,
+        project_id: &str,
+        trusted_domains: &[String],
+        allow_localhost: bool,
+    ) -> Result<(), ServiceError> {
+        for domain in trusted_domains {
+            let parsed = url::Url::parse(&domain.replace("*.", "wildcard."));
+            if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/") {
+                return Err(ServiceError::InvalidInput(format!(
+                    "trusted domain {domain:?}: expected an origin such as https://app.example.com or https://*.example.com"
+                )));
+            }
+        }
+        self.store
+            .set_project_trust(project_id, trusted_domains, allow_localhost)
+            .await
+            .map_err(ServiceError::from)
+    }
+
+    /// Authenticates a request from its headers.
+    pub async fn authenticate(&self, headers: &RequestHeaders) -> Result<Caller, ServiceError> {
+        let claimed = auth::check_headers(headers, self.clock.as_ref())?;
+        let project = self.project(&claimed.project_id).await?;
+        auth::check_project(project, claimed)
+    }
+
+    /// A project, from the cache while it is fresh. Unknown ids are not cached, so a project
+    /// created by another process is found at once.
+    async fn project(&self, id: &str) -> Result<Arc<Project>, ServiceError> {
+        if let Some((project, loaded)) = self.projects.read().expect("cache lock").get(id) {
+            if loaded.elapsed() < self.config.project_cache_ttl {
+                return Ok(project.clone());
+            }
+        }
+        let record = self
+            .store
+            .get_project(id)
+            .await?
+            .ok_or_else(|| ServiceError::CurrentProjectNotFound(id.to_owned()))?;
+        let project = Arc::new(Project::from_record(&record)?);
+        self.projects
+            .write()
+            .expect("cache lock")
+            .insert(id.to_owned(), (project.clone(), Instant::now()));
+        Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::testing::{headers, service};
+
+    #[tokio::test]
+    async fn header_checks_come_before_the_project_is_loaded() {
+        let (service, keys, _) = service().await;
+        let service = &service;
+        let check = |h: RequestHeaders| async move { service.authenticate(&h).await.unwrap_err() };
+        let no_type = RequestHeaders {
+            access_type: None,
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(no_type).await,
+            ServiceError::ProjectKeyWithoutAccessType
+        ));
+        let unknown = RequestHeaders {
+            project_id: Some("nope".into()),
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(unknown).await,
+            ServiceError::CurrentProjectNotFound(_)
+        ));
+        let bad_token = RequestHeaders {
+            project_id: Some("nope".into()),
+            access_token: Some("x.y.z".into()),
+            ..headers(&keys, "server")
+        };
+        assert!(matches!(
+            check(bad_token).await,
+            ServiceError::UnparsableAccessToken
+        ));
+    }
+}
