@@ -20,11 +20,7 @@ fn temp_database() -> PathBuf {
 
 /// Sends SIGINT (what Ctrl-C sends) and waits for the exit.
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
-    let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::signal(child, "INT");
     child.wait().unwrap()
 }
 
@@ -51,18 +47,12 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
     let http = reqwest::Client::new();
     let server = server_access(&env);
     let user_id = create_user(&http, &server, &first.url).await;
-    let channel: serde_json::Value = server(
+    let channel: serde_json::Value = common::json(server(
         http.post(format!("{}/api/v1/contact-channels", first.url)),
     )
     .json(&serde_json::json!({
         "user_id": user_id, "value": "johndoe@example.com", "type": "email", "used_for_auth": false
-    }))
-    .send()
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
+    }))).await;
     let path = format!(
         "/api/v1/contact-channels/{user_id}/{}",
         channel["id"].as_str().unwrap()
@@ -108,13 +98,8 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
         second.env.is_empty(),
         "keys are printed only when the database is empty"
     );
-    let read: serde_json::Value = server(http.get(format!("{}{path}", second.url)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let read: serde_json::Value =
+        common::json(server(http.get(format!("{}{path}", second.url)))).await;
     assert_eq!(read, patched);
 }
 
@@ -205,11 +190,7 @@ async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
     let user = create_user(&reqwest::Client::new(), &server_access(&env), url).await;
     assert_eq!(user.len(), 36);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::signal(&child, "TERM");
     assert!(child.wait().unwrap().success(), "SIGTERM is a clean exit");
     let left: Vec<_> = std::fs::read_dir(&cwd).unwrap().collect();
     assert!(
@@ -261,11 +242,7 @@ async fn the_access_log_samples_requests_as_json_lines() {
     let metrics = http.get(format!("{url}/metrics")).send().await.unwrap();
     assert_eq!(metrics.status(), 404);
 
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    common::signal(&child, "TERM");
     let stderr = BufReader::new(child.stderr.take().unwrap());
     let logged: Vec<serde_json::Value> = stderr
         .lines()

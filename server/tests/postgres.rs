@@ -522,14 +522,18 @@ async fn readyz_follows_the_database() {
     assert_eq!(status("/readyz").await, 200);
 
     proxy.cut();
-    let mut seen = Vec::new();
-    for _ in 0..50 {
-        seen.push(status("/readyz").await);
-        if seen.last() == Some(&503) {
-            break;
+    let readyz_until = |want: u16, tries: usize| async move {
+        let mut seen = Vec::new();
+        for _ in 0..tries {
+            seen.push(status("/readyz").await);
+            if seen.last() == Some(&want) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+        seen
+    };
+    let seen = readyz_until(503, 50).await;
     assert_eq!(
         seen.last(),
         Some(&503),
@@ -538,14 +542,7 @@ async fn readyz_follows_the_database() {
     assert_eq!(status("/healthz").await, 200);
 
     let _back = Proxy::start(target, port).await;
-    let mut seen = Vec::new();
-    for _ in 0..100 {
-        seen.push(status("/readyz").await);
-        if seen.last() == Some(&200) {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let seen = readyz_until(200, 100).await;
     assert_eq!(
         seen.last(),
         Some(&200),

@@ -31,6 +31,19 @@ fn channel(user_id: Uuid, value: &str, used_for_auth: bool, is_primary: bool) ->
     }
 }
 
+/// A store, and what must live as long as it (a temporary file, a scratch schema).
+pub struct Kept<S, G> {
+    pub store: S,
+    pub _guard: G,
+}
+
+impl<S, G> std::ops::Deref for Kept<S, G> {
+    type Target = S;
+    fn deref(&self) -> &S {
+        &self.store
+    }
+}
+
 /// Asserts that `result` failed because `entity` does not exist.
 #[track_caller]
 fn not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, entity: Entity) {
@@ -135,13 +148,11 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
     let p = project(store).await;
     let u = user(store, &p).await;
     let ghost = Uuid::new_v4();
-    let err = store
-        .create_channel(&p, &channel(ghost, "g@x.io", false, false))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store
+            .create_channel(&p, &channel(ghost, "g@x.io", false, false))
+            .await,
+        Entity::User(ghost),
     );
     let missing = Uuid::new_v4();
     let changes = ChannelChanges::default();
@@ -163,55 +174,39 @@ pub async fn missing_rows_and_cascade(store: &dyn Store) {
         .create_channel(&p, &channel(u, "owned@x.io", true, false))
         .await
         .unwrap();
-    let err = store
-        .create_channel(&p, &channel(ghost, "owned@x.io", true, false))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store
+            .create_channel(&p, &channel(ghost, "owned@x.io", true, false))
+            .await,
+        Entity::User(ghost),
     );
-    let err = store
-        .update_channel(&p, ghost, ghost_owned.id, &ChannelChanges::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store
+            .update_channel(&p, ghost, ghost_owned.id, &ChannelChanges::default())
+            .await,
+        Entity::User(ghost),
     );
-    let err = store
-        .delete_channel(&p, ghost, ghost_owned.id)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store.delete_channel(&p, ghost, ghost_owned.id).await,
+        Entity::User(ghost),
     );
-    let err = store
-        .get_channel(&p, ghost, ghost_owned.id)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store.get_channel(&p, ghost, ghost_owned.id).await,
+        Entity::User(ghost),
     );
     let of_ghost = ChannelFilter {
         user_id: Some(ghost),
         ..Default::default()
     };
-    let err = store.list_channels(&p, &of_ghost).await.unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(id)) if id == ghost),
-        "{err:?}"
+    not_found(
+        store.list_channels(&p, &of_ghost).await,
+        Entity::User(ghost),
     );
     let other = project(store).await;
-    let err = store
-        .get_channel(&other, u, ghost_owned.id)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::NotFound(Entity::User(_))),
-        "a user of another project: {err:?}"
+    // A user of another project.
+    not_found(
+        store.get_channel(&other, u, ghost_owned.id).await,
+        Entity::User(u),
     );
     let of_u = ChannelFilter {
         user_id: Some(u),

@@ -26,6 +26,20 @@ impl Drop for Served {
     }
 }
 
+/// Sends `signal` (`TERM`, `INT`) to a server process.
+pub fn signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([format!("-{signal}"), child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal}");
+}
+
+/// Sends a request and reads its JSON body.
+pub async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Starts `serve` on a free port with `--database database` and more global `options` (such as
 /// `--outbox DIR`), and waits for it to say where it listens.
 pub fn serve_with(database: &str, options: &[&str]) -> Served {
@@ -97,14 +111,8 @@ pub async fn create_user(
     server: &impl Fn(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
     url: &str,
 ) -> String {
-    let user: serde_json::Value = server(http.post(format!("{url}/api/v1/users")))
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let user: serde_json::Value =
+        json(server(http.post(format!("{url}/api/v1/users"))).json(&serde_json::json!({}))).await;
     user["id"].as_str().unwrap().to_owned()
 }
 
@@ -211,11 +219,7 @@ pub async fn drain_under_load(database: &str) -> Drained {
     while acknowledged.lock().unwrap().len() < 200 {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &first.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    signal(&first.child, "TERM");
     // Draining: still answering, but no longer ready.
     let deadline = Instant::now() + Duration::from_millis(400);
     let mut seen = Vec::new();
@@ -262,16 +266,11 @@ impl Drained {
     pub async fn assert_stored(&self, database: &str) -> usize {
         let second = serve_with(database, &[]);
         let server = server_access(&self.env);
-        let list: serde_json::Value = server(reqwest::Client::new().get(format!(
+        let list: serde_json::Value = json(server(reqwest::Client::new().get(format!(
             "{}/api/v1/contact-channels?user_id={}",
             second.url, self.user_id
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ))))
+        .await;
         let stored: std::collections::HashSet<&str> = list["items"]
             .as_array()
             .unwrap()

@@ -4,27 +4,16 @@
 
 use super::scratch::ScratchSchema;
 use super::*;
+use crate::store::conformance::Kept;
 
-/// A migrated store in a scratch schema, kept as long as the schema.
-pub(super) struct Fixture {
-    store: PgStore,
-    _schema: ScratchSchema,
-}
-
-impl std::ops::Deref for Fixture {
-    type Target = PgStore;
-    fn deref(&self) -> &PgStore {
-        &self.store
-    }
-}
-
-/// `None` when no test database is configured (the skip is said on stderr).
-pub(super) async fn fixture() -> Option<Fixture> {
+/// A migrated store in a scratch schema, kept as long as the schema; `None` when no test
+/// database is configured (the skip is said on stderr).
+pub(super) async fn fixture() -> Option<Kept<PgStore, ScratchSchema>> {
     let schema = ScratchSchema::for_test().await?;
     let store = schema.open().await.unwrap();
-    Some(Fixture {
+    Some(Kept {
         store,
-        _schema: schema,
+        _guard: schema,
     })
 }
 

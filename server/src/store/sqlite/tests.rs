@@ -3,6 +3,7 @@
 
 use super::checkpoint::CHECKPOINT_INTERVAL;
 use super::*;
+use crate::store::conformance::Kept;
 use rusqlite::params;
 
 /// A fresh file database in its own folder, removed on drop.
@@ -48,22 +49,10 @@ async fn in_memory() -> Option<Box<SqliteStore>> {
 
 /// A store on a fresh file, kept as long as the file. On a file, reads take the in-place path
 /// rather than the writer's connection.
-struct OnFile {
-    store: SqliteStore,
-    _db: TempDb,
-}
-
-impl std::ops::Deref for OnFile {
-    type Target = SqliteStore;
-    fn deref(&self) -> &SqliteStore {
-        &self.store
-    }
-}
-
-async fn on_file() -> Option<OnFile> {
+async fn on_file() -> Option<Kept<SqliteStore, TempDb>> {
     let db = TempDb::new();
     let store = SqliteStore::open(&db.path()).await.unwrap();
-    Some(OnFile { store, _db: db })
+    Some(Kept { store, _guard: db })
 }
 
 crate::store::conformance::tests!(conformance_in_memory, in_memory);
