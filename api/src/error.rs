@@ -102,6 +102,24 @@ error_codes! {
     MethodNotAllowed = ("METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, false),
     /// Something failed inside the server; no input is meant to produce it.
     InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
+    /// OAuth 2.0 (RFC 6749 §5.2), on the token endpoint only: a missing or malformed parameter.
+    OAuthInvalidRequest = ("invalid_request", BAD_REQUEST, false),
+    /// OAuth: the client (project id and publishable client key) is unknown or wrong.
+    OAuthInvalidClient = ("invalid_client", UNAUTHORIZED, false),
+    /// OAuth: a grant other than `refresh_token`.
+    OAuthUnsupportedGrantType = ("unsupported_grant_type", BAD_REQUEST, false),
+}
+
+impl ErrorCode {
+    /// Whether the code is one of OAuth's, answered in OAuth's error body.
+    pub fn is_oauth(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::OAuthInvalidRequest
+                | ErrorCode::OAuthInvalidClient
+                | ErrorCode::OAuthUnsupportedGrantType
+        )
+    }
 }
 
 /// An error as the API answers it: a code, a message and optional details.
@@ -189,7 +207,22 @@ impl ApiError {
     }
 
     /// The full response: status, JSON body and, for codes the SDK knows, the known-error headers.
+    /// OAuth errors have OAuth's body instead, `{error, error_description}`, and are not cached.
     pub fn to_response(&self) -> Response<Body> {
+        if self.code.is_oauth() {
+            let body = crate::types::OAuthError {
+                error: self.code.as_str().to_owned(),
+                error_description: Some(self.message.clone()),
+                code: None,
+                details: None,
+            };
+            return Response::builder()
+                .status(self.code.status())
+                .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON)
+                .header(header::CACHE_CONTROL, "no-store")
+                .body(serde_json::to_vec(&body).expect("serializes").into())
+                .expect("status and headers are valid");
+        }
         let body = serde_json::to_vec(&self.body()).expect("an error body always serializes");
         let mut builder = Response::builder()
             .status(self.code.status())
@@ -259,17 +292,20 @@ impl dropshot::HttpResponseError for ApiError {
 /// and Stack Auth's SDK needs `x-stack-known-error`. So operations answer errors through this
 /// success-side wrapper, which writes the full response; `ApiError` stays the operation's error
 /// type so the spec documents the error body.
-pub struct Reply<R>(pub Result<R, ApiError>);
+///
+/// The [`crate::Finish`] adds what every response carries (CORS, the error-status override).
+pub struct Reply<R>(pub Result<R, ApiError>, pub crate::Finish);
 
 /// The return type of every operation.
 pub type ApiResult<R> = Result<Reply<R>, ApiError>;
 
 impl<R: HttpResponse> HttpResponse for Reply<R> {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
-        match self.0 {
-            Ok(response) => response.to_result(),
-            Err(error) => Ok(error.to_response()),
-        }
+        let response = match self.0 {
+            Ok(response) => response.to_result()?,
+            Err(error) => error.to_response(),
+        };
+        Ok(self.1.finish(response))
     }
 
     fn response_metadata() -> ApiEndpointResponse {
@@ -281,11 +317,5 @@ impl<R: HttpResponse> HttpResponse for Reply<R> {
             Ok(response) => response.status_code(),
             Err(error) => error.code.status(),
         }
-    }
-}
-
-impl<R> From<Result<R, ApiError>> for Reply<R> {
-    fn from(result: Result<R, ApiError>) -> Self {
-        Reply(result)
     }
 }
