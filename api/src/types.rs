@@ -423,11 +423,10 @@ pub struct OAuthTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// The project id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-    /// The project's publishable client key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_id: String,
+    /// The project's publishable client key (in the body: HTTP Basic client authentication is
+    /// not supported).
+    pub client_secret: String,
 }
 
 /// An OAuth 2.0 token response (RFC 6749 §5.1): a new access token for the refresh token's

@@ -411,9 +411,9 @@ export interface components {
         /** @description Body of `create_oauth_token`: OAuth 2.0's refresh-token grant (RFC 6749 §6), form-encoded, with the client authenticated by `client_id` and `client_secret` (§2.3.1). Parameters it does not know are ignored, as OAuth requires. */
         OAuthTokenRequest: {
             /** @description The project id. */
-            client_id?: string | null;
-            /** @description The project's publishable client key. */
-            client_secret?: string | null;
+            client_id: string;
+            /** @description The project's publishable client key (in the body: HTTP Basic client authentication is not supported). */
+            client_secret: string;
             /** @description Only `refresh_token` is supported. */
             grant_type: string;
             /** @description The session's refresh token. */

@@ -194,11 +194,9 @@ pub mod types {
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct OAuthTokenRequest {
         ///The project id.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_id: ::std::option::Option<::std::string::String>,
-        ///The project's publishable client key.
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub client_secret: ::std::option::Option<::std::string::String>,
+        pub client_id: ::std::string::String,
+        ///The project's publishable client key (in the body: HTTP Basic client authentication is not supported).
+        pub client_secret: ::std::string::String,
         ///Only `refresh_token` is supported.
         pub grant_type: ::std::string::String,
         ///The session's refresh token.
@@ -1030,11 +1028,11 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OAuthTokenRequest {
             client_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             client_secret: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
                 ::std::string::String,
             >,
             grant_type: ::std::result::Result<
@@ -1049,8 +1047,10 @@ pub mod types {
         impl ::std::default::Default for OAuthTokenRequest {
             fn default() -> Self {
                 Self {
-                    client_id: Ok(Default::default()),
-                    client_secret: Ok(Default::default()),
+                    client_id: Err("no value supplied for client_id".to_string()),
+                    client_secret: Err(
+                        "no value supplied for client_secret".to_string(),
+                    ),
                     grant_type: Err("no value supplied for grant_type".to_string()),
                     refresh_token: Ok(Default::default()),
                 }
@@ -1059,7 +1059,7 @@ pub mod types {
         impl OAuthTokenRequest {
             pub fn client_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_id = value
@@ -1071,7 +1071,7 @@ pub mod types {
             }
             pub fn client_secret<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
                 self.client_secret = value

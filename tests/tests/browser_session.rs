@@ -183,6 +183,9 @@ async fn the_refresh_token_grant_mints_an_access_token_for_the_session_user() {
     assert!(listed.items.is_empty());
 }
 
+/// A table row: the case, the form sent, the status and OAuth error expected.
+type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, u16, &'a str);
+
 #[tokio::test]
 async fn oauth_errors_follow_rfc_6749_and_an_ended_session_is_stack_auths_error() {
     let t = TestServer::start().await;
@@ -192,7 +195,7 @@ async fn oauth_errors_follow_rfc_6749_and_an_ended_session_is_stack_auths_error(
         t.keys.publishable_client_key.as_str(),
     );
     let server_key = t.keys.secret_server_key.as_str();
-    let cases: [(&str, Vec<(&str, &str)>, u16, &str); 6] = [
+    let cases: [Case; 6] = [
         (
             "no grant type",
             vec![("client_id", project), ("client_secret", key)],

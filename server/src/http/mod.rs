@@ -356,8 +356,8 @@ impl ContactChannelsApi for ServerImpl {
                 .refresh_by_oauth_grant(OAuthGrant {
                     grant_type: &body.grant_type,
                     refresh_token: body.refresh_token.as_deref(),
-                    client_id: body.client_id.as_deref(),
-                    client_secret: body.client_secret.as_deref(),
+                    client_id: &body.client_id,
+                    client_secret: &body.client_secret,
                 })
                 .await?;
             let mut response =

@@ -19,9 +19,9 @@ pub struct OAuthGrant<'a> {
     pub grant_type: &'a str,
     pub refresh_token: Option<&'a str>,
     /// The project id.
-    pub client_id: Option<&'a str>,
+    pub client_id: &'a str,
     /// The project's publishable client key.
-    pub client_secret: Option<&'a str>,
+    pub client_secret: &'a str,
 }
 
 /// What the OAuth token endpoint mints.
@@ -105,15 +105,10 @@ impl Service {
         &self,
         grant: OAuthGrant<'_>,
     ) -> Result<OAuthToken, ServiceError> {
-        let missing = |name: &str| ServiceError::OAuthInvalidRequest(format!("{name} is required"));
-        let client_id = grant.client_id.ok_or_else(|| missing("client_id"))?;
-        let client_secret = grant
-            .client_secret
-            .ok_or_else(|| missing("client_secret"))?;
         let headers = RequestHeaders {
-            project_id: Some(client_id.to_owned()),
+            project_id: Some(grant.client_id.to_owned()),
             access_type: Some(Access::Client.as_str().to_owned()),
-            publishable_client_key: Some(client_secret.to_owned()),
+            publishable_client_key: Some(grant.client_secret.to_owned()),
             ..RequestHeaders::default()
         };
         let caller = self.authenticate(&headers).await.map_err(|e| match e {
@@ -127,7 +122,7 @@ impl Service {
         }
         let refresh_token = grant
             .refresh_token
-            .ok_or_else(|| missing("refresh_token"))?;
+            .ok_or_else(|| ServiceError::OAuthInvalidRequest("refresh_token is required".into()))?;
         let access_token = self.refresh_session(&caller, Some(refresh_token)).await?;
         Ok(OAuthToken {
             access_token,
