@@ -131,6 +131,9 @@ pub struct ApiError {
     pub message: String,
     /// The `details` object, for codes that have one.
     pub details: Option<Map<String, Value>>,
+    /// OAuth's error code, when the body is OAuth's (`{error, error_description}`, RFC 6749
+    /// §5.2): OAuth's own codes, and an API error answered by the token endpoint.
+    pub oauth_error: Option<&'static str>,
 }
 
 impl ApiError {
@@ -140,6 +143,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            oauth_error: code.is_oauth().then(|| code.as_str()),
         }
     }
 
@@ -153,7 +157,17 @@ impl ApiError {
             code,
             message: message.into(),
             details,
+            oauth_error: code.is_oauth().then(|| code.as_str()),
         }
+    }
+
+    /// As the OAuth token endpoint answers it: an ended session is also OAuth's `invalid_grant`,
+    /// so that any OAuth client understands it; the API's `code` (which the SDK reads) stays.
+    pub fn on_token_endpoint(mut self) -> Self {
+        if self.code == ErrorCode::RefreshTokenNotFoundOrExpired {
+            self.oauth_error = Some("invalid_grant");
+        }
+        self
     }
 
     /// Invalid input; `message` names the field and why.
@@ -207,26 +221,25 @@ impl ApiError {
     }
 
     /// The full response: status, JSON body and, for codes the SDK knows, the known-error headers.
-    /// OAuth errors have OAuth's body instead, `{error, error_description}`, and are not cached.
+    /// OAuth errors have OAuth's body instead (with the API's `code` too, if it has one), and are
+    /// not cached.
     pub fn to_response(&self) -> Response<Body> {
-        if self.code.is_oauth() {
-            let body = crate::types::OAuthError {
-                error: self.code.as_str().to_owned(),
-                error_description: Some(self.message.clone()),
-                code: None,
-                details: None,
-            };
-            return Response::builder()
-                .status(self.code.status())
-                .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON)
-                .header(header::CACHE_CONTROL, "no-store")
-                .body(serde_json::to_vec(&body).expect("serializes").into())
-                .expect("status and headers are valid");
-        }
-        let body = serde_json::to_vec(&self.body()).expect("an error body always serializes");
         let mut builder = Response::builder()
             .status(self.code.status())
             .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        let body = match self.oauth_error {
+            Some(error) => {
+                builder = builder.header(header::CACHE_CONTROL, "no-store");
+                serde_json::to_vec(&crate::types::OAuthError {
+                    error: error.to_owned(),
+                    error_description: Some(self.message.clone()),
+                    code: (!self.code.is_oauth()).then(|| self.code.as_str().to_owned()),
+                    details: self.details.clone(),
+                })
+            }
+            None => serde_json::to_vec(&self.body()),
+        }
+        .expect("an error body always serializes");
         if let Some(allow) = self.allow().and_then(|a| HeaderValue::try_from(a).ok()) {
             builder = builder.header(header::ALLOW, allow);
         }

@@ -2,16 +2,33 @@
 //! the error-status override of Stack Auth's SDK.
 //!
 //! Dropshot has no middleware, so each way out applies a [`Finish`]: [`crate::Reply`] for the
-//! operations, the server's unpublished routes, and the fallbacks in [`crate::routes`], which
-//! also answer CORS preflights ([`Cors::preflight`]).
+//! operations, the server's unpublished routes (but `/metrics`, which is for the scraper), and
+//! the fallbacks in [`crate::routes`], which also answer CORS preflights ([`Cors::preflight`]).
+//! What dropshot answers itself never reaches them: its 404 for a path segment the router has
+//! never seen, and a response that fails to serialize.
 //!
 //! **Decision:** any origin is allowed by default. The API authenticates by headers only, never by
 //! cookie, and no response carries `Access-Control-Allow-Credentials`, so a page on another
 //! origin can do nothing a script outside a browser could not: it must hold the keys or the
-//! access token itself. An operator can still restrict origins ([`Cors::only`]).
+//! access token itself. An operator can still restrict origins ([`Cors::Only`]).
 
 use dropshot::{Body, RequestContext, ServerContext};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
+use std::sync::LazyLock;
+
+/// `override-error-status` and `actual-status` under every prefix, built once: every request
+/// looks them up.
+static OVERRIDE_HEADERS: LazyLock<Vec<HeaderName>> =
+    LazyLock::new(|| prefixed("override-error-status"));
+static ACTUAL_STATUS_HEADERS: LazyLock<Vec<HeaderName>> =
+    LazyLock::new(|| prefixed("actual-status"));
+
+fn prefixed(name: &str) -> Vec<HeaderName> {
+    crate::HEADER_PREFIXES
+        .iter()
+        .map(|prefix| HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name"))
+        .collect()
+}
 
 /// Response headers a browser app must read: known errors, the real status of an overridden
 /// error, rate limits, and the request id to quote in a report.
@@ -36,11 +53,6 @@ pub trait ApiContext: ServerContext {
 }
 
 impl Cors {
-    /// Only `origins` (each a scheme, host and optional port, without a path).
-    pub fn only(origins: Vec<String>) -> Self {
-        Cors::Only(origins)
-    }
-
     /// The `Access-Control-Allow-Origin` value for a request from `origin`, if it is allowed.
     fn allow_origin(&self, origin: Option<&HeaderValue>) -> Option<HeaderValue> {
         match self {
@@ -130,10 +142,9 @@ impl Finish {
     pub fn new(cors: &Cors, request: &HeaderMap) -> Self {
         let mut headers = HeaderMap::new();
         cors.response_headers(request, &mut headers);
-        let override_error_status = crate::HEADER_PREFIXES.iter().any(|prefix| {
-            let name = format!("{prefix}override-error-status");
+        let override_error_status = OVERRIDE_HEADERS.iter().any(|name| {
             request
-                .get(name.as_str())
+                .get(name)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"))
         });
         Finish {
@@ -147,24 +158,17 @@ impl Finish {
         Self::new(rqctx.context().cors(), rqctx.request.headers())
     }
 
-    /// Applies it to `response`.
-    pub fn apply(self, response: &mut Response<Body>) {
+    /// `response`, finished.
+    pub fn finish(self, mut response: Response<Body>) -> Response<Body> {
         let status = response.status();
         if self.override_error_status && (status.is_client_error() || status.is_server_error()) {
             let actual = HeaderValue::from(status.as_u16());
-            for prefix in crate::HEADER_PREFIXES {
-                let name = HeaderName::try_from(format!("{prefix}actual-status"))
-                    .expect("a valid header name");
+            for name in ACTUAL_STATUS_HEADERS.iter() {
                 response.headers_mut().insert(name, actual.clone());
             }
             *response.status_mut() = StatusCode::OK;
         }
         response.headers_mut().extend(self.headers);
-    }
-
-    /// `response`, finished.
-    pub fn finish(self, mut response: Response<Body>) -> Response<Body> {
-        self.apply(&mut response);
         response
     }
 }
@@ -211,7 +215,7 @@ mod tests {
 
     #[test]
     fn a_listed_origin_is_echoed_and_others_get_no_allow_origin() {
-        let cors = Cors::only(vec!["https://app.example".into()]);
+        let cors = Cors::Only(vec!["https://app.example".into()]);
         let allowed = Finish::new(&cors, &request(&[("origin", "https://app.example")]));
         let response = allowed.finish(error(StatusCode::OK));
         assert_eq!(

@@ -23,8 +23,9 @@ responses) gets its errors with status 200, the same body and headers, and the r
 `x-stack-actual-status` and `x-hexclave-actual-status`; without that header, statuses are as \
 documented here.
 
-Browser apps on any origin may call the API (CORS): authentication is by header, never by \
-cookie, and no response allows credentials.";
+Browser apps may call the API from any origin (CORS), unless the operator restricts origins \
+(`serve --cors-origins`): authentication is by header, never by cookie, and no response allows \
+credentials.";
 
 /// The error statuses each operation documents, with the codes each can carry.
 fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
@@ -84,11 +85,21 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
             ];
         }
         "refresh_session" | "delete_current_session" => {
-            statuses[1] = (
-                401,
-                "Missing or wrong key, or no valid refresh token \
-                (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
-            );
+            // Neither reads a body or names a user.
+            statuses = vec![
+                (
+                    400,
+                    "Missing or invalid request headers (ACCESS_TYPE_REQUIRED, \
+                    INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, \
+                    ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND)",
+                ),
+                (
+                    401,
+                    "Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, \
+                    ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid \
+                    refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
+                ),
+            ];
         }
         "send_contact_channel_verification_code" => statuses.extend([
             (403, FORBIDDEN),

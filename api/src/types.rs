@@ -448,7 +448,7 @@ pub struct OAuthTokenResponse {
 /// `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`, which the SDK reads as "signed out".
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct OAuthError {
-    /// OAuth's error code, or the API's message.
+    /// OAuth's error code (`invalid_grant` for an ended session), or the API's message.
     pub error: String,
     /// OAuth's message for people.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -403,7 +403,7 @@ export interface components {
             details?: {
                 [key: string]: unknown;
             } | null;
-            /** @description OAuth's error code, or the API's message. */
+            /** @description OAuth's error code (`invalid_grant` for an ended session), or the API's message. */
             error: string;
             /** @description OAuth's message for people. */
             error_description?: string | null;
@@ -680,7 +680,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -689,7 +689,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -720,7 +720,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionRefresh"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -729,7 +729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -179,7 +179,7 @@ pub mod types {
         pub details: ::std::option::Option<
             ::serde_json::Map<::std::string::String, ::serde_json::Value>,
         >,
-        ///OAuth's error code, or the API's message.
+        ///OAuth's error code (`invalid_grant` for an ended session), or the API's message.
         pub error: ::std::string::String,
         ///OAuth's message for people.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1800,7 +1800,7 @@ Every request names its project and access type in headers: `x-stack-project-id`
 
 Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with the `x-stack-known-error` and `x-hexclave-known-error` response headers. A request with `x-stack-override-error-status: true` (as the SDK sends, for hosts that replace non-2xx responses) gets its errors with status 200, the same body and headers, and the real status in `x-stack-actual-status` and `x-hexclave-actual-status`; without that header, statuses are as documented here.
 
-Browser apps on any origin may call the API (CORS): authentication is by header, never by cookie, and no response allows credentials.
+Browser apps may call the API from any origin (CORS), unless the operator restricts origins (`serve --cors-origins`): authentication is by header, never by cookie, and no response allows credentials.
 
 Version: 2.1.0*/
 pub struct Client {

@@ -337,7 +337,7 @@ async fn main() -> Result<()> {
                         0
                     },
                 },
-                cors: cors_origins.map_or(Cors::Any, Cors::only),
+                cors: cors_origins.map_or(Cors::Any, Cors::Only),
             };
             let running = server::start(config, Backends::new(store, mailer)).await?;
             let keys = server::ensure_development_project(&running.service).await?;

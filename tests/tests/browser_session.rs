@@ -278,8 +278,40 @@ async fn oauth_errors_follow_rfc_6749_and_an_ended_session_is_stack_auths_error(
         unknown.headers()["x-stack-known-error"],
         "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"
     );
+    assert_eq!(unknown.headers()["cache-control"], "no-store");
     let body: Value = unknown.json().await.unwrap();
     assert_eq!(body["code"], "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    assert_eq!(
+        body["error"], "invalid_grant",
+        "what any OAuth client reads"
+    );
+}
+
+/// The token request exactly as oauth4webapi sends it, from a page on another origin.
+#[tokio::test]
+async fn the_token_endpoint_takes_oauth4webapis_request_and_answers_cross_origin() {
+    let t = TestServer::start().await;
+    let (_, refresh) = session(&t).await;
+    let form = format!(
+        "grant_type=refresh_token&refresh_token={refresh}&client_id={}&client_secret={}",
+        t.keys.project_id, t.keys.publishable_client_key
+    );
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/oauth/token", t.url()))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded;charset=UTF-8",
+        )
+        .header("accept", "application/json")
+        .header("origin", ORIGIN)
+        .body(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["access-control-allow-origin"], "*");
+    let body: Value = response.json().await.unwrap();
+    assert!(body["access_token"].is_string());
 }
 
 #[tokio::test]

@@ -320,10 +320,10 @@ impl ContactChannelsApi for ServerImpl {
     }
 
     async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
-        let finish = Finish::of(&rqctx);
+        // No CORS: metrics are for the scraper, not for pages of other origins.
         if !rqctx.context().ops.metrics_enabled() {
             let off = ApiError::new(ErrorCode::NotFound, "metrics are off (--metrics false)");
-            return Ok(finish.finish(off.to_response()));
+            return Ok(off.to_response());
         }
         let metrics = Response::builder()
             .header(
@@ -332,7 +332,7 @@ impl ContactChannelsApi for ServerImpl {
             )
             .body(Body::from(rqctx.context().ops.render()))
             .expect("status and headers are valid");
-        Ok(finish.finish(metrics))
+        Ok(metrics)
     }
 
     async fn refresh_session(
@@ -359,7 +359,8 @@ impl ContactChannelsApi for ServerImpl {
                     client_id: &body.client_id,
                     client_secret: &body.client_secret,
                 })
-                .await?;
+                .await
+                .map_err(|e| ApiError::from(e).on_token_endpoint())?;
             let mut response =
                 HttpResponseHeaders::new_unnamed(HttpResponseOk(OAuthTokenResponse {
                     access_token: token.access_token,

@@ -99,8 +99,8 @@ impl Service {
 
     /// OAuth 2.0's refresh-token grant: the client is the project, authenticated by its
     /// publishable client key, and the refresh token mints an access token as
-    /// [`Service::refresh_session`] does. OAuth's own errors are checked in RFC 6749's order:
-    /// the request, the client, the grant type, then the refresh token.
+    /// [`Service::refresh_session`] does. The client is checked first, so that nothing about
+    /// grants or tokens is answered to a caller that is not one.
     pub async fn refresh_by_oauth_grant(
         &self,
         grant: OAuthGrant<'_>,
@@ -112,8 +112,10 @@ impl Service {
             ..RequestHeaders::default()
         };
         let caller = self.authenticate(&headers).await.map_err(|e| match e {
-            ServiceError::Unavailable(_) | ServiceError::Internal(_) => e,
-            _ => ServiceError::OAuthInvalidClient,
+            ServiceError::CurrentProjectNotFound(_)
+            | ServiceError::KeyRequired(..)
+            | ServiceError::InvalidKey(..) => ServiceError::OAuthInvalidClient,
+            e => e,
         })?;
         if grant.grant_type != "refresh_token" {
             return Err(ServiceError::OAuthUnsupportedGrantType(
