@@ -102,6 +102,24 @@ error_codes! {
     MethodNotAllowed = ("METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, false),
     /// Something failed inside the server; no input is meant to produce it.
     InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
+    /// OAuth 2.0 (RFC 6749 §5.2), on the token endpoint only: a missing or malformed parameter.
+    OAuthInvalidRequest = ("invalid_request", BAD_REQUEST, false),
+    /// OAuth: the client (project id and publishable client key) is unknown or wrong.
+    OAuthInvalidClient = ("invalid_client", UNAUTHORIZED, false),
+    /// OAuth: a grant other than `refresh_token`.
+    OAuthUnsupportedGrantType = ("unsupported_grant_type", BAD_REQUEST, false),
+}
+
+impl ErrorCode {
+    /// Whether the code is one of OAuth's, answered in OAuth's error body.
+    pub fn is_oauth(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::OAuthInvalidRequest
+                | ErrorCode::OAuthInvalidClient
+                | ErrorCode::OAuthUnsupportedGrantType
+        )
+    }
 }
 
 /// An error as the API answers it: a code, a message and optional details.
@@ -113,6 +131,9 @@ pub struct ApiError {
     pub message: String,
     /// The `details` object, for codes that have one.
     pub details: Option<Map<String, Value>>,
+    /// OAuth's error code, when the body is OAuth's (`{error, error_description}`, RFC 6749
+    /// §5.2): OAuth's own codes, and an API error answered by the token endpoint.
+    pub oauth_error: Option<&'static str>,
 }
 
 impl ApiError {
@@ -122,6 +143,7 @@ impl ApiError {
             code,
             message: message.into(),
             details: None,
+            oauth_error: code.is_oauth().then(|| code.as_str()),
         }
     }
 
@@ -135,7 +157,17 @@ impl ApiError {
             code,
             message: message.into(),
             details,
+            oauth_error: code.is_oauth().then(|| code.as_str()),
         }
+    }
+
+    /// As the OAuth token endpoint answers it: an ended session is also OAuth's `invalid_grant`,
+    /// so that any OAuth client understands it; the API's `code` (which the SDK reads) stays.
+    pub fn on_token_endpoint(mut self) -> Self {
+        if self.code == ErrorCode::RefreshTokenNotFoundOrExpired {
+            self.oauth_error = Some("invalid_grant");
+        }
+        self
     }
 
     /// Invalid input; `message` names the field and why.
@@ -189,11 +221,25 @@ impl ApiError {
     }
 
     /// The full response: status, JSON body and, for codes the SDK knows, the known-error headers.
+    /// OAuth errors have OAuth's body instead (with the API's `code` too, if it has one), and are
+    /// not cached.
     pub fn to_response(&self) -> Response<Body> {
-        let body = serde_json::to_vec(&self.body()).expect("an error body always serializes");
         let mut builder = Response::builder()
             .status(self.code.status())
             .header(header::CONTENT_TYPE, dropshot::CONTENT_TYPE_JSON);
+        let body = match self.oauth_error {
+            Some(error) => {
+                builder = builder.header(header::CACHE_CONTROL, "no-store");
+                serde_json::to_vec(&crate::types::OAuthError {
+                    error: error.to_owned(),
+                    error_description: Some(self.message.clone()),
+                    code: (!self.code.is_oauth()).then(|| self.code.as_str().to_owned()),
+                    details: self.details.clone(),
+                })
+            }
+            None => serde_json::to_vec(&self.body()),
+        }
+        .expect("an error body always serializes");
         if let Some(allow) = self.allow().and_then(|a| HeaderValue::try_from(a).ok()) {
             builder = builder.header(header::ALLOW, allow);
         }
@@ -259,17 +305,20 @@ impl dropshot::HttpResponseError for ApiError {
 /// and Stack Auth's SDK needs `x-stack-known-error`. So operations answer errors through this
 /// success-side wrapper, which writes the full response; `ApiError` stays the operation's error
 /// type so the spec documents the error body.
-pub struct Reply<R>(pub Result<R, ApiError>);
+///
+/// The [`crate::Finish`] adds what every response carries (CORS, the error-status override).
+pub struct Reply<R>(pub Result<R, ApiError>, pub crate::Finish);
 
 /// The return type of every operation.
 pub type ApiResult<R> = Result<Reply<R>, ApiError>;
 
 impl<R: HttpResponse> HttpResponse for Reply<R> {
     fn to_result(self) -> Result<Response<Body>, HttpError> {
-        match self.0 {
-            Ok(response) => response.to_result(),
-            Err(error) => Ok(error.to_response()),
-        }
+        let response = match self.0 {
+            Ok(response) => response.to_result()?,
+            Err(error) => error.to_response(),
+        };
+        Ok(self.1.finish(response))
     }
 
     fn response_metadata() -> ApiEndpointResponse {
@@ -281,11 +330,5 @@ impl<R: HttpResponse> HttpResponse for Reply<R> {
             Ok(response) => response.status_code(),
             Err(error) => error.code.status(),
         }
-    }
-}
-
-impl<R> From<Result<R, ApiError>> for Reply<R> {
-    fn from(result: Result<R, ApiError>) -> Self {
-        Reply(result)
     }
 }

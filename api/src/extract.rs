@@ -95,6 +95,42 @@ where
     }
 }
 
+/// A form-encoded (`application/x-www-form-urlencoded`) request body of type `T`, for the OAuth
+/// token endpoint: a body that is not a valid `T` is OAuth's `invalid_request`.
+pub struct FormBody<T>(Result<T, ApiError>);
+
+impl<T> FormBody<T> {
+    /// The parsed body, or the error explaining why it was rejected.
+    pub fn into_result(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
+
+#[async_trait]
+impl<T> ExclusiveExtractor for FormBody<T>
+where
+    T: JsonSchema + DeserializeOwned + Send + Sync + 'static,
+{
+    async fn from_request<Context: ServerContext>(
+        rqctx: &RequestContext<Context>,
+        request: hyper::Request<dropshot::Body>,
+    ) -> Result<Self, dropshot::HttpError> {
+        let parsed = match UntypedBody::from_request(rqctx, request).await {
+            Ok(body) => serde_urlencoded::from_bytes(body.as_bytes())
+                .map_err(|e| ApiError::new(crate::ErrorCode::OAuthInvalidRequest, e.to_string())),
+            Err(e) => Err(ApiError::new(
+                crate::ErrorCode::RequestBodyTooLarge,
+                e.external_message,
+            )),
+        };
+        Ok(FormBody(parsed))
+    }
+
+    fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
+        <TypedBody<T> as ExclusiveExtractor>::metadata(content_type)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,15 +11,19 @@
 
 pub mod error;
 pub mod extract;
+pub mod respond;
 pub mod routes;
 mod spec;
 pub mod types;
 
 pub use error::{ApiError, ApiResult, ErrorCode, Reply};
-pub use extract::{Checked, JsonBody};
+pub use extract::{Checked, FormBody, JsonBody};
+pub use respond::{ApiContext, Cors, Finish};
 pub use spec::{openapi_document, openapi_text};
 
-use dropshot::{Body, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext};
+use dropshot::{
+    Body, HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, Path, Query, RequestContext,
+};
 use http::Response;
 use types::*;
 
@@ -192,6 +196,34 @@ pub trait ContactChannelsApi {
         rqctx: RequestContext<Self::Context>,
     ) -> ApiResult<HttpResponseOk<SessionRefresh>>;
 
+    /// Exchange a refresh token for an access token (OAuth 2.0)
+    ///
+    /// OAuth 2.0's refresh-token grant, as Stack Auth's SDK refreshes its sessions: a
+    /// form-encoded body with `grant_type=refresh_token`, the `refresh_token`, and the client
+    /// (`client_id`, the project id; `client_secret`, its publishable client key). No headers
+    /// are needed.
+    #[endpoint {
+        method = POST,
+        path = "/api/v1/auth/oauth/token",
+        tags = ["sessions"],
+        content_type = "application/x-www-form-urlencoded",
+    }]
+    async fn create_oauth_token(
+        rqctx: RequestContext<Self::Context>,
+        body: FormBody<OAuthTokenRequest>,
+    ) -> ApiResult<HttpResponseHeaders<HttpResponseOk<OAuthTokenResponse>>>;
+
+    /// Sign out
+    ///
+    /// Ends the session of the refresh token sent as `x-stack-refresh-token`, with any access
+    /// type: that refresh token mints nothing afterwards. Access tokens already minted stay
+    /// valid until they expire (at most an hour); a request body, such as the SDK's `{}`, is
+    /// ignored.
+    #[endpoint { method = DELETE, path = "/api/v1/auth/sessions/current", tags = ["sessions"] }]
+    async fn delete_current_session(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiResult<HttpResponseOk<Success>>;
+
     /// The committed spec, with an `ETag`; outside the spec itself.
     #[endpoint { method = GET, path = "/openapi.json", unpublished = true }]
     async fn openapi_json(rqctx: RequestContext<Self::Context>)
@@ -218,7 +250,7 @@ pub trait ContactChannelsApi {
 /// Title of the spec.
 pub const TITLE: &str = "Contact channels";
 /// `info.version` of the spec; the generated client sends it as `api-version`.
-pub const VERSION: semver::Version = semver::Version::new(2, 0, 0);
+pub const VERSION: semver::Version = semver::Version::new(2, 1, 0);
 
 /// Header prefixes the server accepts; the spec documents the first.
 pub const HEADER_PREFIXES: [&str; 2] = ["x-stack-", "x-hexclave-"];

@@ -1,6 +1,6 @@
-//! What the API answers for a request that no operation serves: 405 with `Allow` when the path
-//! is the spec's but the method is not, 404 otherwise, both with the error body of every other
-//! error.
+//! What the API answers for a request that no operation serves: a CORS preflight for `OPTIONS`
+//! on a path of the spec ([`crate::Cors::preflight`]), 405 with `Allow` when the path is the
+//! spec's but the method is not, 404 otherwise, both with the error body of every other error.
 //!
 //! Dropshot's router answers these itself, with a body of its own, and has no hook to change it.
 //! So [`register_fallbacks`] gives every route node the methods it lacks, with a handler that
@@ -14,9 +14,10 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::Checked;
+use crate::respond::{ApiContext, Finish};
 use crate::types::{ContactChannelPath, UserPath};
 use dropshot::{ApiDescription, ApiEndpoint, ApiEndpointVersions, Body, HttpError, RequestContext};
-use dropshot::{Path, ServerContext, CONTENT_TYPE_JSON};
+use dropshot::{Path, CONTENT_TYPE_JSON};
 use http::{Method, Response};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -91,6 +92,19 @@ impl Routes {
     /// The error for `method` on `path` when no operation of the spec serves it: 405 naming the
     /// methods of the path, or 404 when the spec has no such path. `None` when one serves it.
     pub fn misrouted(&self, method: &Method, path: &str) -> Option<ApiError> {
+        let allowed = self.allowed(path);
+        if allowed.contains(method.as_str()) {
+            return None;
+        }
+        Some(if allowed.is_empty() {
+            ApiError::new(ErrorCode::NotFound, format!("No API path matches {path}"))
+        } else {
+            ApiError::method_not_allowed(method.as_str(), allowed.into_iter().collect())
+        })
+    }
+
+    /// The methods the operations of `path` have; none when the spec has no such path.
+    pub fn allowed(&self, path: &str) -> BTreeSet<String> {
         let request: Vec<&str> = segments(path).collect();
         // As in OpenAPI, a literal segment is more specific than a template: of the paths that
         // match, only those with the most literal segments count.
@@ -118,14 +132,7 @@ impl Routes {
             best = Some(literals);
             allowed.extend(methods.iter().cloned());
         }
-        if allowed.contains(method.as_str()) {
-            return None;
-        }
-        Some(if allowed.is_empty() {
-            ApiError::new(ErrorCode::NotFound, format!("No API path matches {path}"))
-        } else {
-            ApiError::method_not_allowed(method.as_str(), allowed.into_iter().collect())
-        })
+        allowed
     }
 }
 
@@ -145,7 +152,7 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
 
 /// Registers, on every node of `api`'s routes, a hidden handler for each method no operation
 /// there has. It answers [`Routes::misrouted`] for the request.
-pub fn register_fallbacks<C: ServerContext>(api: &mut ApiDescription<C>) {
+pub fn register_fallbacks<C: ApiContext>(api: &mut ApiDescription<C>) {
     // Dropshot's own paths (verification routes under their siblings' variable names) and
     // their methods, from the description the server runs.
     let rendered = crate::contact_channels_api_mod::stub_api_description()
@@ -198,23 +205,33 @@ pub fn register_fallbacks<C: ServerContext>(api: &mut ApiDescription<C>) {
     }
 }
 
-async fn fallback<C: ServerContext>(rqctx: RequestContext<C>) -> Result<Response<Body>, HttpError> {
+async fn fallback<C: ApiContext>(rqctx: RequestContext<C>) -> Result<Response<Body>, HttpError> {
     let request = &rqctx.request;
+    let path = request.uri().path();
+    if request.method() == Method::OPTIONS {
+        let allowed: Vec<String> = Routes::of_spec().allowed(path).into_iter().collect();
+        if !allowed.is_empty() {
+            return Ok(rqctx
+                .context()
+                .cors()
+                .preflight(request.headers(), &allowed));
+        }
+    }
     let error = Routes::of_spec()
-        .misrouted(request.method(), request.uri().path())
+        .misrouted(request.method(), path)
         // A fallback only runs where the spec has no operation for the method.
         .unwrap_or_else(|| ApiError::new(ErrorCode::InternalError, "unrouted operation"));
-    Ok(error.to_response())
+    Ok(Finish::of(&rqctx).finish(error.to_response()))
 }
 
-async fn fallback_user<C: ServerContext>(
+async fn fallback_user<C: ApiContext>(
     rqctx: RequestContext<C>,
     _: Checked<Path<UserPath>>,
 ) -> Result<Response<Body>, HttpError> {
     fallback(rqctx).await
 }
 
-async fn fallback_channel<C: ServerContext>(
+async fn fallback_channel<C: ApiContext>(
     rqctx: RequestContext<C>,
     _: Checked<Path<ContactChannelPath>>,
 ) -> Result<Response<Body>, HttpError> {

@@ -17,7 +17,15 @@ Every request names its project and access type in headers: `x-stack-project-id`
 `x-hexclave-` prefix.
 
 Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with \
-the `x-stack-known-error` and `x-hexclave-known-error` response headers.";
+the `x-stack-known-error` and `x-hexclave-known-error` response headers. A request with \
+`x-stack-override-error-status: true` (as the SDK sends, for hosts that replace non-2xx \
+responses) gets its errors with status 200, the same body and headers, and the real status in \
+`x-stack-actual-status` and `x-hexclave-actual-status`; without that header, statuses are as \
+documented here.
+
+Browser apps may call the API from any origin (CORS), unless the operator restricts origins \
+(`serve --cors-origins`): authentication is by header, never by cookie, and no response allows \
+credentials.";
 
 /// The error statuses each operation documents, with the codes each can carry.
 fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
@@ -61,12 +69,37 @@ fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
         "get_user" => statuses.extend([(403, FORBIDDEN), (404, "No such user (USER_NOT_FOUND)")]),
         "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
         "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
-        "refresh_session" => {
-            statuses[1] = (
-                401,
-                "Missing or wrong key, or no valid refresh token \
-                (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
-            );
+        "create_oauth_token" => {
+            statuses = vec![
+                (
+                    400,
+                    "OAuth's invalid_request (a missing or malformed parameter) or \
+                    unsupported_grant_type (a grant other than refresh_token)",
+                ),
+                (
+                    401,
+                    "OAuth's invalid_client (an unknown project or a wrong publishable client \
+                    key), or REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (the session has ended)",
+                ),
+                (413, TOO_LARGE),
+            ];
+        }
+        "refresh_session" | "delete_current_session" => {
+            // Neither reads a body or names a user.
+            statuses = vec![
+                (
+                    400,
+                    "Missing or invalid request headers (ACCESS_TYPE_REQUIRED, \
+                    INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, \
+                    ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND)",
+                ),
+                (
+                    401,
+                    "Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, \
+                    ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid \
+                    refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
+                ),
+            ];
         }
         "send_contact_channel_verification_code" => statuses.extend([
             (403, FORBIDDEN),
@@ -127,10 +160,17 @@ pub fn openapi_document() -> Value {
         json!({ "name": "MIT OR Apache-2.0", "url": "https://spdx.org/licenses/" });
     doc["tags"] = json!([
         { "name": "contact-channels", "description": "A user's email addresses: create, read, update, delete, and verify them by email." },
-        { "name": "sessions", "description": "Signing a user in, and refreshing the access token." },
+        { "name": "sessions", "description": "Signing a user in, refreshing the access token (also by OAuth 2.0's refresh-token grant), and signing out." },
         { "name": "users", "description": "The users that own contact channels." },
     ]);
 
+    // Only the token endpoint's errors use it, in a description dropshot does not see.
+    let mut generator = schemars::gen::SchemaSettings::openapi3().into_generator();
+    let oauth_error = generator
+        .root_schema_for::<crate::types::OAuthError>()
+        .schema;
+    doc["components"]["schemas"]["OAuthError"] =
+        serde_json::to_value(oauth_error).expect("a schema serializes");
     render_literal_segments(&mut doc);
     add_links(&mut doc);
     if let Some(paths) = doc["paths"].as_object_mut() {
@@ -143,7 +183,11 @@ pub fn openapi_document() -> Value {
                     .as_str()
                     .unwrap_or_default()
                     .to_owned();
-                if id == "refresh_session" {
+                if id == "create_oauth_token" {
+                    // The client authenticates in the body.
+                    operation["security"] = json!([]);
+                }
+                if id == "refresh_session" || id == "delete_current_session" {
                     // A refresh token instead of an access token, with any key.
                     operation["security"] = json!([
                         { "project_id": [], "access_type": [], "publishable_client_key": [], "refresh_token": [] },
@@ -153,12 +197,26 @@ pub fn openapi_document() -> Value {
                 }
                 let responses = &mut operation["responses"];
                 for (status, what) in error_statuses(&id) {
+                    // One error type per operation, as generated clients expect.
+                    let schema = match id.as_str() {
+                        "create_oauth_token" => "#/components/schemas/OAuthError",
+                        _ => "#/components/schemas/Error",
+                    };
                     responses[status.to_string()] = json!({
                         "description": what,
-                        "content": { "application/json": {
-                            "schema": { "$ref": "#/components/schemas/Error" }
-                        } }
+                        "content": { "application/json": { "schema": { "$ref": schema } } }
                     });
+                }
+                if id == "create_oauth_token" {
+                    // The API's own error body fits the OAuth error's shape too.
+                    for range in ["4XX", "5XX"] {
+                        responses[range] = json!({
+                            "description": "Error",
+                            "content": { "application/json": { "schema": {
+                                "$ref": "#/components/schemas/OAuthError"
+                            } } }
+                        });
+                    }
                 }
             }
         }

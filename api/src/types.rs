@@ -412,6 +412,55 @@ pub struct SessionRefresh {
     pub access_token: String,
 }
 
+/// Body of `create_oauth_token`: OAuth 2.0's refresh-token grant (RFC 6749 §6), form-encoded,
+/// with the client authenticated by `client_id` and `client_secret` (§2.3.1). Parameters it does
+/// not know are ignored, as OAuth requires.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct OAuthTokenRequest {
+    /// Only `refresh_token` is supported.
+    pub grant_type: String,
+    /// The session's refresh token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// The project id.
+    pub client_id: String,
+    /// The project's publishable client key (in the body: HTTP Basic client authentication is
+    /// not supported).
+    pub client_secret: String,
+}
+
+/// An OAuth 2.0 token response (RFC 6749 §5.1): a new access token for the refresh token's
+/// session. The refresh token itself stays valid, so none is returned.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+pub struct OAuthTokenResponse {
+    /// Send it as `x-stack-access-token`.
+    pub access_token: String,
+    /// Always `bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+/// Error body of `create_oauth_token`. Errors of the OAuth exchange itself have OAuth 2.0's
+/// body (RFC 6749 §5.2): `error` (`invalid_request`, `invalid_client` or
+/// `unsupported_grant_type`) and `error_description`. The others have the API's body (`code`,
+/// `error`, `details`): an unknown, expired or signed-out refresh token is
+/// `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`, which the SDK reads as "signed out".
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
+pub struct OAuthError {
+    /// OAuth's error code (`invalid_grant` for an ended session), or the API's message.
+    pub error: String,
+    /// OAuth's message for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// The API's code, such as `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// The API's structured details, for codes that have some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// Error body: every error an API operation answers has this shape.
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema, PartialEq)]
 pub struct Error {

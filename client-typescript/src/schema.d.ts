@@ -6,6 +6,26 @@
  */
 
 export interface paths {
+    "/api/v1/auth/oauth/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for an access token (OAuth 2.0)
+         * @description OAuth 2.0's refresh-token grant, as Stack Auth's SDK refreshes its sessions: a form-encoded body with `grant_type=refresh_token`, the `refresh_token`, and the client (`client_id`, the project id; `client_secret`, its publishable client key). No headers are needed.
+         */
+        post: operations["create_oauth_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/sessions": {
         parameters: {
             query?: never;
@@ -21,6 +41,26 @@ export interface paths {
          */
         post: operations["create_session"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Sign out
+         * @description Ends the session of the refresh token sent as `x-stack-refresh-token`, with any access type: that refresh token mints nothing afterwards. Access tokens already minted stay valid until they expire (at most an hour); a request body, such as the SDK's `{}`, is ignored.
+         */
+        delete: operations["delete_current_session"];
         options?: never;
         head?: never;
         patch?: never;
@@ -352,6 +392,45 @@ export interface components {
             /** @description A message for people. */
             error: string;
         };
+        /**
+         * OAuthError
+         * @description Error body of `create_oauth_token`. Errors of the OAuth exchange itself have OAuth 2.0's body (RFC 6749 §5.2): `error` (`invalid_request`, `invalid_client` or `unsupported_grant_type`) and `error_description`. The others have the API's body (`code`, `error`, `details`): an unknown, expired or signed-out refresh token is `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`, which the SDK reads as "signed out".
+         */
+        OAuthError: {
+            /** @description The API's code, such as `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`. */
+            code?: string | null;
+            /** @description The API's structured details, for codes that have some. */
+            details?: {
+                [key: string]: unknown;
+            } | null;
+            /** @description OAuth's error code (`invalid_grant` for an ended session), or the API's message. */
+            error: string;
+            /** @description OAuth's message for people. */
+            error_description?: string | null;
+        };
+        /** @description Body of `create_oauth_token`: OAuth 2.0's refresh-token grant (RFC 6749 §6), form-encoded, with the client authenticated by `client_id` and `client_secret` (§2.3.1). Parameters it does not know are ignored, as OAuth requires. */
+        OAuthTokenRequest: {
+            /** @description The project id. */
+            client_id: string;
+            /** @description The project's publishable client key (in the body: HTTP Basic client authentication is not supported). */
+            client_secret: string;
+            /** @description Only `refresh_token` is supported. */
+            grant_type: string;
+            /** @description The session's refresh token. */
+            refresh_token?: string | null;
+        };
+        /** @description An OAuth 2.0 token response (RFC 6749 §5.1): a new access token for the refresh token's session. The refresh token itself stays valid, so none is returned. */
+        OAuthTokenResponse: {
+            /** @description Send it as `x-stack-access-token`. */
+            access_token: string;
+            /**
+             * Format: uint64
+             * @description Seconds until the access token expires.
+             */
+            expires_in: number;
+            /** @description Always `bearer`. */
+            token_type: string;
+        };
         /** @description Where the next page starts. */
         Pagination: {
             /** @description Pass as `cursor` to get the next page; null on the last page. */
@@ -461,6 +540,75 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    create_oauth_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["OAuthTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthTokenResponse"];
+                };
+            };
+            /** @description OAuth's invalid_request (a missing or malformed parameter) or unsupported_grant_type (a grant other than refresh_token) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description OAuth's invalid_client (an unknown project or a wrong publishable client key), or REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (the session has ended) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Error */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Error */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
     create_session: {
         parameters: {
             query?: never;
@@ -514,6 +662,46 @@ export interface operations {
             "5XX": components["responses"]["Error"];
         };
     };
+    delete_current_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description successful operation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Success"];
+                };
+            };
+            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
     refresh_session: {
         parameters: {
             query?: never;
@@ -532,7 +720,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionRefresh"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -541,7 +729,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
             401: {
                 headers: {
                     [name: string]: unknown;

@@ -168,6 +168,61 @@ pub mod types {
             Default::default()
         }
     }
+    ///Error body of `create_oauth_token`. Errors of the OAuth exchange itself have OAuth 2.0's body (RFC 6749 §5.2): `error` (`invalid_request`, `invalid_client` or `unsupported_grant_type`) and `error_description`. The others have the API's body (`code`, `error`, `details`): an unknown, expired or signed-out refresh token is `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`, which the SDK reads as "signed out".
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OAuthError {
+        ///The API's code, such as `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub code: ::std::option::Option<::std::string::String>,
+        ///The API's structured details, for codes that have some.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub details: ::std::option::Option<
+            ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        >,
+        ///OAuth's error code (`invalid_grant` for an ended session), or the API's message.
+        pub error: ::std::string::String,
+        ///OAuth's message for people.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error_description: ::std::option::Option<::std::string::String>,
+    }
+    impl OAuthError {
+        pub fn builder() -> builder::OAuthError {
+            Default::default()
+        }
+    }
+    ///Body of `create_oauth_token`: OAuth 2.0's refresh-token grant (RFC 6749 §6), form-encoded, with the client authenticated by `client_id` and `client_secret` (§2.3.1). Parameters it does not know are ignored, as OAuth requires.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OAuthTokenRequest {
+        ///The project id.
+        pub client_id: ::std::string::String,
+        ///The project's publishable client key (in the body: HTTP Basic client authentication is not supported).
+        pub client_secret: ::std::string::String,
+        ///Only `refresh_token` is supported.
+        pub grant_type: ::std::string::String,
+        ///The session's refresh token.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub refresh_token: ::std::option::Option<::std::string::String>,
+    }
+    impl OAuthTokenRequest {
+        pub fn builder() -> builder::OAuthTokenRequest {
+            Default::default()
+        }
+    }
+    ///An OAuth 2.0 token response (RFC 6749 §5.1): a new access token for the refresh token's session. The refresh token itself stays valid, so none is returned.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct OAuthTokenResponse {
+        ///Send it as `x-stack-access-token`.
+        pub access_token: ::std::string::String,
+        ///Seconds until the access token expires.
+        pub expires_in: u64,
+        ///Always `bearer`.
+        pub token_type: ::std::string::String,
+    }
+    impl OAuthTokenResponse {
+        pub fn builder() -> builder::OAuthTokenResponse {
+            Default::default()
+        }
+    }
     ///Where the next page starts.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     pub struct Pagination {
@@ -864,6 +919,297 @@ pub mod types {
             }
         }
         #[derive(Clone, Debug)]
+        pub struct OAuthError {
+            code: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            details: ::std::result::Result<
+                ::std::option::Option<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<::std::string::String, ::std::string::String>,
+            error_description: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthError {
+            fn default() -> Self {
+                Self {
+                    code: Ok(Default::default()),
+                    details: Ok(Default::default()),
+                    error: Err("no value supplied for error".to_string()),
+                    error_description: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthError {
+            pub fn code<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.code = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for code: {e}")
+                    });
+                self
+            }
+            pub fn details<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::std::option::Option<
+                        ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                    >,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.details = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for details: {e}")
+                    });
+                self
+            }
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            pub fn error_description<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.error_description = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for error_description: {e}"
+                        )
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthError> for super::OAuthError {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthError,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    code: value.code?,
+                    details: value.details?,
+                    error: value.error?,
+                    error_description: value.error_description?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthError> for OAuthError {
+            fn from(value: super::OAuthError) -> Self {
+                Self {
+                    code: Ok(value.code),
+                    details: Ok(value.details),
+                    error: Ok(value.error),
+                    error_description: Ok(value.error_description),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OAuthTokenRequest {
+            client_id: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            client_secret: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            grant_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            refresh_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthTokenRequest {
+            fn default() -> Self {
+                Self {
+                    client_id: Err("no value supplied for client_id".to_string()),
+                    client_secret: Err(
+                        "no value supplied for client_secret".to_string(),
+                    ),
+                    grant_type: Err("no value supplied for grant_type".to_string()),
+                    refresh_token: Ok(Default::default()),
+                }
+            }
+        }
+        impl OAuthTokenRequest {
+            pub fn client_id<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_id = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_id: {e}")
+                    });
+                self
+            }
+            pub fn client_secret<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.client_secret = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for client_secret: {e}")
+                    });
+                self
+            }
+            pub fn grant_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.grant_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for grant_type: {e}")
+                    });
+                self
+            }
+            pub fn refresh_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.refresh_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for refresh_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthTokenRequest> for super::OAuthTokenRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthTokenRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    client_id: value.client_id?,
+                    client_secret: value.client_secret?,
+                    grant_type: value.grant_type?,
+                    refresh_token: value.refresh_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthTokenRequest> for OAuthTokenRequest {
+            fn from(value: super::OAuthTokenRequest) -> Self {
+                Self {
+                    client_id: Ok(value.client_id),
+                    client_secret: Ok(value.client_secret),
+                    grant_type: Ok(value.grant_type),
+                    refresh_token: Ok(value.refresh_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct OAuthTokenResponse {
+            access_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            expires_in: ::std::result::Result<u64, ::std::string::String>,
+            token_type: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for OAuthTokenResponse {
+            fn default() -> Self {
+                Self {
+                    access_token: Err("no value supplied for access_token".to_string()),
+                    expires_in: Err("no value supplied for expires_in".to_string()),
+                    token_type: Err("no value supplied for token_type".to_string()),
+                }
+            }
+        }
+        impl OAuthTokenResponse {
+            pub fn access_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.access_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for access_token: {e}")
+                    });
+                self
+            }
+            pub fn expires_in<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<u64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expires_in = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expires_in: {e}")
+                    });
+                self
+            }
+            pub fn token_type<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token_type = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token_type: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<OAuthTokenResponse> for super::OAuthTokenResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: OAuthTokenResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    access_token: value.access_token?,
+                    expires_in: value.expires_in?,
+                    token_type: value.token_type?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::OAuthTokenResponse> for OAuthTokenResponse {
+            fn from(value: super::OAuthTokenResponse) -> Self {
+                Self {
+                    access_token: Ok(value.access_token),
+                    expires_in: Ok(value.expires_in),
+                    token_type: Ok(value.token_type),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct Pagination {
             next_cursor: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -1452,9 +1798,11 @@ Stack Auth's contact-channel API (a user's email addresses), wire-compatible wit
 
 Every request names its project and access type in headers: `x-stack-project-id`, `x-stack-access-type` (`client`, `server` or `admin`) and the matching key (`x-stack-publishable-client-key`, `x-stack-secret-server-key` or `x-stack-super-secret-admin-key`). A user's access token goes in `x-stack-access-token`; `x-stack-branch-id` is optional (default `main`). Every header is also accepted with the `x-hexclave-` prefix.
 
-Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with the `x-stack-known-error` and `x-hexclave-known-error` response headers.
+Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows also come with the `x-stack-known-error` and `x-hexclave-known-error` response headers. A request with `x-stack-override-error-status: true` (as the SDK sends, for hosts that replace non-2xx responses) gets its errors with status 200, the same body and headers, and the real status in `x-stack-actual-status` and `x-hexclave-actual-status`; without that header, statuses are as documented here.
 
-Version: 2.0.0*/
+Browser apps may call the API from any origin (CORS), unless the operator restricts origins (`serve --cors-origins`): authentication is by header, never by cookie, and no response allows credentials.
+
+Version: 2.1.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1490,7 +1838,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "2.0.0"
+        "2.1.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()
@@ -1504,6 +1852,21 @@ impl ClientInfo<()> for Client {
 }
 impl ClientHooks<()> for &Client {}
 impl Client {
+    /**Exchange a refresh token for an access token (OAuth 2.0)
+
+OAuth 2.0's refresh-token grant, as Stack Auth's SDK refreshes its sessions: a form-encoded body with `grant_type=refresh_token`, the `refresh_token`, and the client (`client_id`, the project id; `client_secret`, its publishable client key). No headers are needed.
+
+Sends a `POST` request to `/api/v1/auth/oauth/token`
+
+```ignore
+let response = client.create_oauth_token()
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn create_oauth_token(&self) -> builder::CreateOauthToken<'_> {
+        builder::CreateOauthToken::new(self)
+    }
     /**Create a session
 
 Server or admin access: signs a user in and mints an access token and a refresh token.
@@ -1518,6 +1881,20 @@ let response = client.create_session()
 ```*/
     pub fn create_session(&self) -> builder::CreateSession<'_> {
         builder::CreateSession::new(self)
+    }
+    /**Sign out
+
+Ends the session of the refresh token sent as `x-stack-refresh-token`, with any access type: that refresh token mints nothing afterwards. Access tokens already minted stay valid until they expire (at most an hour); a request body, such as the SDK's `{}`, is ignored.
+
+Sends a `DELETE` request to `/api/v1/auth/sessions/current`
+
+```ignore
+let response = client.delete_current_session()
+    .send()
+    .await;
+```*/
+    pub fn delete_current_session(&self) -> builder::DeleteCurrentSession<'_> {
+        builder::DeleteCurrentSession::new(self)
     }
     /**Refresh an access token
 
@@ -1744,6 +2121,123 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /**Builder for [`Client::create_oauth_token`]
+
+[`Client::create_oauth_token`]: super::Client::create_oauth_token*/
+    #[derive(Debug, Clone)]
+    pub struct CreateOauthToken<'a> {
+        client: &'a super::Client,
+        body: Result<types::builder::OAuthTokenRequest, String>,
+    }
+    impl<'a> CreateOauthToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::OAuthTokenRequest>,
+            <V as std::convert::TryInto<
+                types::OAuthTokenRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `OAuthTokenRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::OAuthTokenRequest,
+            ) -> types::builder::OAuthTokenRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v1/auth/oauth/token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::OAuthTokenResponse>, Error<types::OAuthError>> {
+            let Self { client, body } = self;
+            let body = body
+                .and_then(|v| {
+                    types::OAuthTokenRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v1/auth/oauth/token", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .form_urlencoded(&body)?
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "create_oauth_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
     /**Builder for [`Client::create_session`]
 
 [`Client::create_session`]: super::Client::create_session*/
@@ -1842,6 +2336,82 @@ pub mod builder {
                     )
                 }
                 413u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::delete_current_session`]
+
+[`Client::delete_current_session`]: super::Client::delete_current_session*/
+    #[derive(Debug, Clone)]
+    pub struct DeleteCurrentSession<'a> {
+        client: &'a super::Client,
+    }
+    impl<'a> DeleteCurrentSession<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self { client: client }
+        }
+        ///Sends a `DELETE` request to `/api/v1/auth/sessions/current`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Success>, Error<types::Error>> {
+            let Self { client } = self;
+            let url = format!("{}/api/v1/auth/sessions/current", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .delete(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "delete_current_session",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                401u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use contact_channels_api::Cors;
 use contact_channels_server::mail::read_outbox;
 use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
@@ -119,6 +120,11 @@ enum Command {
             value_parser = fraction
         )]
         access_log_sample: f64,
+        /// Browser apps may call the API only from these origins (comma-separated, such as
+        /// `https://app.example.com`); without it, from any origin (README → Using it from a
+        /// browser app).
+        #[arg(long, env = "CONTACT_CHANNELS_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
+        cors_origins: Option<Vec<String>>,
         /// Then: seconds the requests in flight get to finish before the server exits anyway.
         #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
         shutdown_timeout: f64,
@@ -202,6 +208,18 @@ fn fraction(text: &str) -> Result<f64, String> {
         Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
         _ => Err(format!("{text:?} is not a fraction from 0 to 1")),
     }
+}
+
+/// A browser origin as it appears in `Origin`: a scheme, a host and an optional port.
+fn origin(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not an origin: {e}"))?;
+    let origin = url.origin().ascii_serialization();
+    if origin != text.trim_end_matches('/') {
+        return Err(format!(
+            "{text:?} is not an origin: give the scheme, host and port only, such as {origin}"
+        ));
+    }
+    Ok(origin)
 }
 
 /// A duration in seconds, such as `2` or `0.5`.
@@ -296,6 +314,7 @@ async fn main() -> Result<()> {
             shutdown_timeout,
             metrics,
             access_log_sample,
+            cors_origins,
         } => {
             let outbox = if ephemeral {
                 std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()))
@@ -318,6 +337,7 @@ async fn main() -> Result<()> {
                         0
                     },
                 },
+                cors: cors_origins.map_or(Cors::Any, Cors::Only),
             };
             let running = server::start(config, Backends::new(store, mailer)).await?;
             let keys = server::ensure_development_project(&running.service).await?;

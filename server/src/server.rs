@@ -8,7 +8,7 @@ use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
 use anyhow::{Context, Result};
-use contact_channels_api::contact_channels_api_mod;
+use contact_channels_api::{contact_channels_api_mod, Cors};
 use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpServer, ServerBuilder};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +29,8 @@ pub struct ServerConfig {
     pub service: ServiceConfig,
     /// What the instance tells operators: metrics, the access log.
     pub ops: OpsConfig,
+    /// Which origins browser apps may call from (any, by default).
+    pub cors: Cors,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +40,7 @@ impl Default for ServerConfig {
             log_level: ConfigLoggingLevel::Warn,
             service: ServiceConfig::default(),
             ops: OpsConfig::default(),
+            cors: Cors::default(),
         }
     }
 }
@@ -184,6 +187,7 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
     let context = HandlerContext {
         service: service.clone(),
         ops: ops.clone(),
+        cors: config.cors.clone(),
     };
     let server = ServerBuilder::new(api, context, log)
         .config(dropshot_config)

@@ -260,3 +260,56 @@ async fn the_access_log_samples_requests_as_json_lines() {
         assert!(!entry.to_string().contains(&user), "no ids from the path");
     }
 }
+
+/// `--cors-origins` lets browsers call only from the listed origins; a value that is not an
+/// origin stops `serve` with a message that says what to give.
+#[tokio::test]
+async fn cors_origins_restrict_browser_callers() {
+    let cwd = std::env::temp_dir().join(format!("contact-channels-cors-{}", std::process::id()));
+    std::fs::create_dir_all(&cwd).unwrap();
+    let args = [
+        "--cors-origins",
+        "https://app.example,http://127.0.0.1:3000",
+    ];
+    let (mut child, started) = common::ephemeral(&args, &cwd, std::process::Stdio::null());
+    let url = started["url"].as_str().unwrap();
+    let preflight = |origin: &'static str| {
+        reqwest::Client::new()
+            .request(
+                reqwest::Method::OPTIONS,
+                format!("{url}/api/v1/contact-channels"),
+            )
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "x-stack-project-id")
+            .send()
+    };
+    for origin in ["https://app.example", "http://127.0.0.1:3000"] {
+        let response = preflight(origin).await.unwrap();
+        assert_eq!(response.status(), 204);
+        assert_eq!(response.headers()["access-control-allow-origin"], origin);
+    }
+    let refused = preflight("https://evil.example").await.unwrap();
+    assert!(!refused
+        .headers()
+        .contains_key("access-control-allow-origin"));
+    assert!(!refused
+        .headers()
+        .contains_key("access-control-allow-headers"));
+    common::signal(&child, "TERM");
+    assert!(child.wait().unwrap().success());
+    std::fs::remove_dir_all(&cwd).unwrap();
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args([
+            "serve",
+            "--ephemeral",
+            "--cors-origins",
+            "https://app.example/path",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("such as https://app.example"), "{stderr}");
+}

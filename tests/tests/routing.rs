@@ -52,7 +52,13 @@ async fn a_method_the_path_lacks_is_405_with_allow() {
             "DELETE, GET",
         ),
         (Method::GET, "/api/v1/auth/sessions".into(), "POST"),
-        (Method::OPTIONS, "/api/v1/users".into(), "POST"),
+        (Method::PUT, "/api/v1/users".into(), "POST"),
+        (
+            Method::GET,
+            "/api/v1/auth/sessions/current".into(),
+            "DELETE",
+        ),
+        (Method::GET, "/api/v1/auth/oauth/token".into(), "POST"),
         // The server's own documents, outside the spec.
         (Method::POST, "/openapi.json".into(), "GET"),
         (Method::HEAD, "/docs".into(), "GET"),
@@ -81,7 +87,7 @@ async fn a_path_outside_the_spec_is_404_in_the_api_error_body() {
         (Method::GET, "/".to_owned()),
         (Method::GET, "/api/v1".to_owned()),
         (Method::POST, "/api/v1/auth".to_owned()),
-        (Method::GET, "/api/v1/auth/sessions/current".to_owned()),
+        (Method::GET, "/api/v1/auth/oauth".to_owned()),
         // The verify route's node: only `verify` is a path of the spec there.
         (
             Method::POST,

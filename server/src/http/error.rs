@@ -114,6 +114,15 @@ fn api_error(e: ServiceError) -> ApiError {
             C::RefreshTokenNotFoundOrExpired,
             "Refresh token not found for this project, or the session has expired/been revoked.",
         ),
+        E::OAuthInvalidRequest(message) => ApiError::new(C::OAuthInvalidRequest, message),
+        E::OAuthInvalidClient => ApiError::new(
+            C::OAuthInvalidClient,
+            "The client_id is not a project, or the client_secret is not its publishable client key.",
+        ),
+        E::OAuthUnsupportedGrantType(grant_type) => ApiError::new(
+            C::OAuthUnsupportedGrantType,
+            format!("The grant type {grant_type:?} is not supported; use refresh_token."),
+        ),
         E::RedirectUrlNotWhitelisted => ApiError::new(
             C::RedirectUrlNotWhitelisted,
             "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Stack Auth dashboard?",

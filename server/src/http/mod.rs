@@ -12,14 +12,16 @@ mod headers;
 
 use crate::docs;
 use crate::ops::{Ops, Readiness};
-use crate::service::{CreateChannel, ListChannels, Service, UpdateChannel};
+use crate::service::{CreateChannel, ListChannels, OAuthGrant, Service, UpdateChannel};
 use contact_channels_api::routes::Routes;
 use contact_channels_api::types::*;
 use contact_channels_api::{
-    ApiError, ApiResult, Checked, ContactChannelsApi, ErrorCode, JsonBody, Reply,
+    ApiContext, ApiError, ApiResult, Checked, ContactChannelsApi, Cors, ErrorCode, Finish,
+    FormBody, JsonBody, Reply,
 };
 use dropshot::{
-    Body, HttpResponse, HttpResponseCreated, HttpResponseOk, Path, Query, RequestContext,
+    Body, HttpResponse, HttpResponseCreated, HttpResponseHeaders, HttpResponseOk, Path, Query,
+    RequestContext,
 };
 use headers::{refresh_token, request_headers};
 use http::{header, Response, StatusCode};
@@ -33,6 +35,14 @@ pub enum ServerImpl {}
 pub struct HandlerContext {
     pub service: Arc<Service>,
     pub ops: Arc<Ops>,
+    /// Which origins browser apps may call from.
+    pub cors: Cors,
+}
+
+impl ApiContext for HandlerContext {
+    fn cors(&self) -> &Cors {
+        &self.cors
+    }
 }
 
 fn success() -> Success {
@@ -280,51 +290,49 @@ impl ContactChannelsApi for ServerImpl {
     async fn openapi_json(
         rqctx: RequestContext<Self::Context>,
     ) -> Result<Response<Body>, ApiError> {
-        Ok(static_document(
-            &rqctx,
-            docs::SPEC,
-            &docs::SPEC_ETAG,
-            "application/json",
-        ))
+        let document = static_document(&rqctx, docs::SPEC, &docs::SPEC_ETAG, "application/json");
+        Ok(Finish::of(&rqctx).finish(document))
     }
 
     async fn docs(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
-        Ok(static_document(
+        let page = static_document(
             &rqctx,
             &docs::PAGE,
             &docs::PAGE_ETAG,
             "text/html; charset=utf-8",
-        ))
+        );
+        Ok(Finish::of(&rqctx).finish(page))
     }
 
-    async fn healthz(_rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
-        Ok(status_json(StatusCode::OK, "alive"))
+    async fn healthz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        Ok(Finish::of(&rqctx).finish(status_json(StatusCode::OK, "alive")))
     }
 
     async fn readyz(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
-        Ok(match rqctx.context().ops.readiness().await {
+        let response = match rqctx.context().ops.readiness().await {
             Readiness::Ready => status_json(StatusCode::OK, "ready"),
             Readiness::Draining => status_json(StatusCode::SERVICE_UNAVAILABLE, "draining"),
             Readiness::DatabaseUnavailable => {
                 status_json(StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
             }
-        })
+        };
+        Ok(Finish::of(&rqctx).finish(response))
     }
 
     async fn metrics(rqctx: RequestContext<Self::Context>) -> Result<Response<Body>, ApiError> {
+        // No CORS: metrics are for the scraper, not for pages of other origins.
         if !rqctx.context().ops.metrics_enabled() {
-            return Ok(
-                ApiError::new(ErrorCode::NotFound, "metrics are off (--metrics false)")
-                    .to_response(),
-            );
+            let off = ApiError::new(ErrorCode::NotFound, "metrics are off (--metrics false)");
+            return Ok(off.to_response());
         }
-        Ok(Response::builder()
+        let metrics = Response::builder()
             .header(
                 header::CONTENT_TYPE,
                 "text/plain; version=0.0.4; charset=utf-8",
             )
             .body(Body::from(rqctx.context().ops.render()))
-            .expect("status and headers are valid"))
+            .expect("status and headers are valid");
+        Ok(metrics)
     }
 
     async fn refresh_session(
@@ -332,6 +340,51 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<SessionRefresh>> {
         reply(&rqctx, "refresh_session", async {
             Ok(HttpResponseOk(Self::refresh(&rqctx).await?))
+        })
+        .await
+    }
+
+    async fn create_oauth_token(
+        rqctx: RequestContext<Self::Context>,
+        body: FormBody<OAuthTokenRequest>,
+    ) -> ApiResult<HttpResponseHeaders<HttpResponseOk<OAuthTokenResponse>>> {
+        reply(&rqctx, "create_oauth_token", async {
+            let body = body.into_result()?;
+            let token = rqctx
+                .context()
+                .service
+                .refresh_by_oauth_grant(OAuthGrant {
+                    grant_type: &body.grant_type,
+                    refresh_token: body.refresh_token.as_deref(),
+                    client_id: &body.client_id,
+                    client_secret: &body.client_secret,
+                })
+                .await
+                .map_err(|e| ApiError::from(e).on_token_endpoint())?;
+            let mut response =
+                HttpResponseHeaders::new_unnamed(HttpResponseOk(OAuthTokenResponse {
+                    access_token: token.access_token,
+                    token_type: "bearer".into(),
+                    expires_in: token.expires_in_seconds,
+                }));
+            // RFC 6749 §5.1: a token response must not be cached.
+            let headers = response.headers_mut();
+            headers.insert(header::CACHE_CONTROL, "no-store".parse().expect("valid"));
+            headers.insert(header::PRAGMA, "no-cache".parse().expect("valid"));
+            Ok(response)
+        })
+        .await
+    }
+
+    async fn delete_current_session(
+        rqctx: RequestContext<Self::Context>,
+    ) -> ApiResult<HttpResponseOk<Success>> {
+        reply(&rqctx, "delete_current_session", async {
+            let service = &rqctx.context().service;
+            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let token = refresh_token(&rqctx);
+            service.sign_out(&caller, token.as_deref()).await?;
+            Ok(HttpResponseOk(success()))
         })
         .await
     }
@@ -418,7 +471,7 @@ async fn reply<R: HttpResponse>(
     body: impl std::future::Future<Output = Result<R, ApiError>>,
 ) -> ApiResult<R> {
     let request = rqctx.context().ops.start(operation);
-    let reply = Reply(body.await);
+    let reply = Reply(body.await, Finish::of(rqctx));
     if let Some(request) = request {
         let method = rqctx.request.method();
         request.finish(

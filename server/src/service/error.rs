@@ -54,6 +54,12 @@ pub enum ServiceError {
     ContactChannelAlreadyUsedForAuth(String),
     #[error("no valid refresh token")]
     RefreshTokenNotFoundOrExpired,
+    #[error("OAuth invalid_request: {0}")]
+    OAuthInvalidRequest(String),
+    #[error("OAuth invalid_client: the project or its publishable client key is wrong")]
+    OAuthInvalidClient,
+    #[error("OAuth unsupported_grant_type {0:?}")]
+    OAuthUnsupportedGrantType(String),
     #[error("the callback URL is not on the project's trusted domains")]
     RedirectUrlNotWhitelisted,
     #[error("the contact channel is verified already")]

@@ -29,7 +29,7 @@ pub use config::{
 };
 pub use error::ServiceError;
 pub use input::normalize_email;
-pub use sessions::SessionTokens;
+pub use sessions::{OAuthGrant, OAuthToken, SessionTokens};
 
 use crate::mail::Mailer;
 use crate::store::Store;

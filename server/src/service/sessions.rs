@@ -1,9 +1,9 @@
-//! Sessions: signing a user in (a refresh token and an access token) and refreshing the access
-//! token.
+//! Sessions: signing a user in (a refresh token and an access token), refreshing the access
+//! token (also through OAuth 2.0's refresh-token grant), and signing out.
 
 use super::auth::{self, AccessTokenClaims, Project};
 use super::input::parse_uuid;
-use super::{Caller, Service, ServiceError, MAX_SESSION_MILLIS};
+use super::{Access, Caller, RequestHeaders, Service, ServiceError, MAX_SESSION_MILLIS};
 use crate::store::UserRecord;
 
 /// A new session's tokens.
@@ -11,6 +11,24 @@ use crate::store::UserRecord;
 pub struct SessionTokens {
     pub access_token: String,
     pub refresh_token: String,
+}
+
+/// An OAuth 2.0 token request (RFC 6749 §6), as sent.
+#[derive(Clone, Copy, Debug)]
+pub struct OAuthGrant<'a> {
+    pub grant_type: &'a str,
+    pub refresh_token: Option<&'a str>,
+    /// The project id.
+    pub client_id: &'a str,
+    /// The project's publishable client key.
+    pub client_secret: &'a str,
+}
+
+/// What the OAuth token endpoint mints.
+#[derive(Clone, Debug)]
+pub struct OAuthToken {
+    pub access_token: String,
+    pub expires_in_seconds: u64,
 }
 
 impl Service {
@@ -77,6 +95,61 @@ impl Service {
             .await?
             .ok_or(ServiceError::RefreshTokenNotFoundOrExpired)?;
         self.mint_access_token(&caller.project, &user, &hash, now)
+    }
+
+    /// OAuth 2.0's refresh-token grant: the client is the project, authenticated by its
+    /// publishable client key, and the refresh token mints an access token as
+    /// [`Service::refresh_session`] does. The client is checked first, so that nothing about
+    /// grants or tokens is answered to a caller that is not one.
+    pub async fn refresh_by_oauth_grant(
+        &self,
+        grant: OAuthGrant<'_>,
+    ) -> Result<OAuthToken, ServiceError> {
+        let headers = RequestHeaders {
+            project_id: Some(grant.client_id.to_owned()),
+            access_type: Some(Access::Client.as_str().to_owned()),
+            publishable_client_key: Some(grant.client_secret.to_owned()),
+            ..RequestHeaders::default()
+        };
+        let caller = self.authenticate(&headers).await.map_err(|e| match e {
+            ServiceError::CurrentProjectNotFound(_)
+            | ServiceError::KeyRequired(..)
+            | ServiceError::InvalidKey(..) => ServiceError::OAuthInvalidClient,
+            e => e,
+        })?;
+        if grant.grant_type != "refresh_token" {
+            return Err(ServiceError::OAuthUnsupportedGrantType(
+                grant.grant_type.to_owned(),
+            ));
+        }
+        let refresh_token = grant
+            .refresh_token
+            .ok_or_else(|| ServiceError::OAuthInvalidRequest("refresh_token is required".into()))?;
+        let access_token = self.refresh_session(&caller, Some(refresh_token)).await?;
+        Ok(OAuthToken {
+            access_token,
+            expires_in_seconds: self.config.access_token_ttl.as_secs(),
+        })
+    }
+
+    /// Ends the session of `refresh_token`, with any access type: it mints nothing afterwards.
+    /// Access tokens already minted stay valid until they expire, as verifying one needs no
+    /// database read.
+    pub async fn sign_out(
+        &self,
+        caller: &Caller,
+        refresh_token: Option<&str>,
+    ) -> Result<(), ServiceError> {
+        let refresh_token = refresh_token.ok_or(ServiceError::RefreshTokenNotFoundOrExpired)?;
+        let hash = auth::hash_secret(refresh_token);
+        let now = self.clock.now_millis();
+        let ended = self
+            .store
+            .delete_refresh_token(&caller.project.id, &hash, now)
+            .await?;
+        ended
+            .then_some(())
+            .ok_or(ServiceError::RefreshTokenNotFoundOrExpired)
     }
 
     /// Signs an access token for `user`, in the session of the refresh token with `refresh_hash`.

@@ -458,6 +458,40 @@ pub async fn updates(store: &dyn Store) {
     );
 }
 
+/// A session ends once: its refresh token is gone afterwards, and an expired one cannot be
+/// ended (it is over already).
+pub async fn sessions(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    store
+        .create_refresh_token(&p, u, b"live", 100)
+        .await
+        .unwrap();
+    store.create_refresh_token(&p, u, b"old", 10).await.unwrap();
+    assert_eq!(
+        store.get_refresh_token(&p, b"live").await.unwrap(),
+        Some((u, 100))
+    );
+    let other = project(store).await;
+    assert!(
+        !store
+            .delete_refresh_token(&other, b"live", 50)
+            .await
+            .unwrap(),
+        "another project's"
+    );
+    assert!(store.delete_refresh_token(&p, b"live", 50).await.unwrap());
+    assert_eq!(store.get_refresh_token(&p, b"live").await.unwrap(), None);
+    assert!(
+        !store.delete_refresh_token(&p, b"live", 50).await.unwrap(),
+        "ended already"
+    );
+    assert!(
+        !store.delete_refresh_token(&p, b"old", 50).await.unwrap(),
+        "expired"
+    );
+}
+
 /// Declares, in a module named `$module`, one `#[tokio::test]` per check, each on a fresh store
 /// from `$fixture`: an async function in the calling module returning
 /// `Option<impl Deref<Target = impl Store>>`, where `None` skips (no database to run on). A
@@ -472,6 +506,7 @@ macro_rules! tests {
             listing,
             verification_codes,
             first_project,
+            sessions,
         );
     };
     (@checks $module:ident, $fixture:ident; $($check:ident,)*) => {

@@ -326,6 +326,15 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &[u8],
     ) -> Result<Option<(Uuid, i64)>, StoreError>;
 
+    /// Ends a session: removes its refresh token unless it has expired by `now_millis`. Whether
+    /// there was a live one.
+    async fn delete_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+        now_millis: i64,
+    ) -> Result<bool, StoreError>;
+
     /// Stores a refresh token's hash.
     async fn create_refresh_token(
         &self,

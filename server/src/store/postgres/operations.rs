@@ -501,6 +501,25 @@ impl Store for PgStore {
         )))
     }
 
+    async fn delete_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+        now_millis: i64,
+    ) -> Result<bool, StoreError> {
+        let deleted = sqlx::query(
+            "DELETE FROM refresh_tokens
+             WHERE project_id = $1 AND token_hash = $2 AND expires_at_millis > $3",
+        )
+        .bind(project_id)
+        .bind(token_hash)
+        .bind(now_millis)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
     async fn create_refresh_token(
         &self,
         project_id: &str,

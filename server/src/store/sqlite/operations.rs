@@ -525,6 +525,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn delete_refresh_token(
+        &self,
+        project_id: &str,
+        token_hash: &[u8],
+        now_millis: i64,
+    ) -> Result<bool, StoreError> {
+        let project_id = project_id.to_owned();
+        let token_hash = token_hash.to_owned();
+        self.write(move |conn| {
+            let deleted = conn
+                .prepare_cached(
+                    "DELETE FROM refresh_tokens
+                     WHERE project_id = ? AND token_hash = ? AND expires_at_millis > ?",
+                )?
+                .execute(params![project_id, token_hash, now_millis])?;
+            Ok(deleted > 0)
+        })
+        .await
+    }
+
     async fn create_refresh_token(
         &self,
         project_id: &str,
