@@ -394,6 +394,10 @@ pub struct SessionCreate {
     #[schemars(range(min = 1, max = 31_536_000_000u64))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_millis: Option<u64>,
+    /// Whether an admin signs in as the user. Stack Auth's SDK always sends it; this server
+    /// keeps no impersonation flag, so either value makes the same session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_impersonation: Option<bool>,
 }
 
 /// A new session: an access token (an ES256 JWT) and a refresh token.

@@ -450,6 +450,8 @@ export interface components {
              * @description How long the refresh token lives, in milliseconds: at most one year, the default.
              */
             expires_in_millis?: number | null;
+            /** @description Whether an admin signs in as the user. Stack Auth's SDK always sends it; this server keeps no impersonation flag, so either value makes the same session. */
+            is_impersonation?: boolean | null;
             /**
              * @description The user to sign in.
              * @example 3241a285-8329-4d69-8f3d-316e08cf140c

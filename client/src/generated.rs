@@ -255,6 +255,9 @@ pub mod types {
         ///How long the refresh token lives, in milliseconds: at most one year, the default.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub expires_in_millis: ::std::option::Option<::std::num::NonZeroU64>,
+        ///Whether an admin signs in as the user. Stack Auth's SDK always sends it; this server keeps no impersonation flag, so either value makes the same session.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub is_impersonation: ::std::option::Option<bool>,
         ///The user to sign in.
         pub user_id: ::std::string::String,
     }
@@ -1324,12 +1327,17 @@ pub mod types {
                 ::std::option::Option<::std::num::NonZeroU64>,
                 ::std::string::String,
             >,
+            is_impersonation: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
             user_id: ::std::result::Result<::std::string::String, ::std::string::String>,
         }
         impl ::std::default::Default for SessionCreate {
             fn default() -> Self {
                 Self {
                     expires_in_millis: Ok(Default::default()),
+                    is_impersonation: Ok(Default::default()),
                     user_id: Err("no value supplied for user_id".to_string()),
                 }
             }
@@ -1347,6 +1355,20 @@ pub mod types {
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for expires_in_millis: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn is_impersonation<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.is_impersonation = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for is_impersonation: {e}"
                         )
                     });
                 self
@@ -1371,6 +1393,7 @@ pub mod types {
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 Ok(Self {
                     expires_in_millis: value.expires_in_millis?,
+                    is_impersonation: value.is_impersonation?,
                     user_id: value.user_id?,
                 })
             }
@@ -1379,6 +1402,7 @@ pub mod types {
             fn from(value: super::SessionCreate) -> Self {
                 Self {
                     expires_in_millis: Ok(value.expires_in_millis),
+                    is_impersonation: Ok(value.is_impersonation),
                     user_id: Ok(value.user_id),
                 }
             }

@@ -156,6 +156,7 @@ impl TestServer {
             .body(types::SessionCreate {
                 user_id: user_id.into(),
                 expires_in_millis: None,
+                is_impersonation: None,
             })
             .send()
             .await

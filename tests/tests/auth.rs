@@ -303,6 +303,8 @@ async fn a_refresh_token_mints_new_access_tokens_until_it_expires() {
     let day = SessionCreate {
         user_id: user.clone(),
         expires_in_millis: std::num::NonZeroU64::new(24 * 60 * 60 * 1000),
+        // As Stack Auth's SDK sends it.
+        is_impersonation: Some(false),
     };
     let session = t.server().create_session().body(day).send().await;
     let session = session.unwrap().into_inner();

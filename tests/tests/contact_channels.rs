@@ -372,6 +372,7 @@ async fn an_unknown_user_is_reported_before_any_not_found() {
     let session = contact_channels_client::types::SessionCreate {
         user_id: ghost.clone(),
         expires_in_millis: None,
+        is_impersonation: None,
     };
     for unknown in [
         err(t.get_channel(&ghost, &channel).await),
