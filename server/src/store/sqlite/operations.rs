@@ -370,21 +370,31 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_project_trust(
+    async fn change_project_trust(
         &self,
         id: &str,
-        trusted_domains: &[String],
-        allow_localhost: bool,
-    ) -> Result<(), StoreError> {
+        change: &TrustChange,
+    ) -> Result<(Vec<String>, bool), StoreError> {
         let id = id.to_owned();
-        let domains = encode_domains(trusted_domains);
+        let change = change.clone();
+        // The one writer runs this read and write with no other write between them.
         self.write(move |conn| {
-            change_one(
-                conn,
-                Entity::Project(id.clone()),
+            let stored: Option<(String, bool)> = conn
+                .prepare_cached(
+                    "SELECT trusted_domains, allow_localhost FROM projects WHERE id = ?",
+                )?
+                .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            let Some((domains, allow_localhost)) = stored else {
+                return Err(StoreError::NotFound(Entity::Project(id)));
+            };
+            let (domains, allow_localhost) =
+                change.apply(&decode_domains(domains)?, allow_localhost);
+            conn.prepare_cached(
                 "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
-                params![domains, allow_localhost, id],
-            )
+            )?
+            .execute(params![encode_domains(&domains), allow_localhost, id])?;
+            Ok((domains, allow_localhost))
         })
         .await
     }
