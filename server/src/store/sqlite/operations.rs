@@ -157,7 +157,9 @@ impl Store for SqliteStore {
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
         // One user's list joins the user, so that one statement (one read transaction) tells
-        // a missing user (no row) from a user without channels (one row of NULLs).
+        // a missing user (no row) from a user without channels (one row of NULLs). A page needs
+        // no wait for inserts in flight here, unlike on PostgreSQL: the one writer takes each
+        // seq and commits in that order, so no row can appear behind a cursor already handed out.
         const OF_USER: &str =
             "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified, c.is_primary
              FROM users u
