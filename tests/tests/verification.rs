@@ -338,6 +338,7 @@ async fn callback_urls_must_be_well_formed_and_trusted() {
             &t.keys.project_id,
             &TrustChange {
                 add: vec!["https://app.example.com".into()],
+                allow_localhost: Some(false),
                 ..Default::default()
             },
         )
