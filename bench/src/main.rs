@@ -9,6 +9,7 @@
 //! release mode. The numbers are for comparing, on one machine, against the reference: nothing
 //! here asserts a speed.
 
+mod anchors;
 mod load;
 mod process;
 mod reference;
@@ -161,6 +162,7 @@ async fn run(cli: Cli) -> Result<()> {
     let database = Database::create(cli.database.as_deref()).await?;
     eprintln!("contact-channels on {}", database.describe());
     let mut measurements = Vec::new();
+    // The anchors run after the workloads, with the server stopped, on the same database.
     let result = async {
         let server = Server::start(
             cli.server_core,
@@ -180,13 +182,30 @@ async fn run(cli: Cli) -> Result<()> {
         for &workload in &cli.workloads {
             measurements.push(measure(&cli, &server, &seed, workload, workload.name()).await?);
         }
-        anyhow::Ok(())
+        drop(server);
+        let DatabaseKind::Postgres { admin_url, schema } = &database.kind else {
+            return anyhow::Ok(None);
+        };
+        eprintln!("anchors: pgbench on the same database");
+        let settings = anchors::Settings {
+            url: admin_url,
+            schema,
+            rows: cli.users * 5,
+            clients: cli.connections,
+            warmup: cli.warmup,
+            duration: cli.duration,
+            core: cli.client_core,
+        };
+        anyhow::Ok(Some(anchors::measure(&settings).await?))
     }
     .await;
     database.drop().await?;
-    result?;
+    let anchors = result?;
 
     report::print_table(&reference, &measurements);
+    if let Some(anchors) = &anchors {
+        report::print_anchored(anchors, &measurements);
+    }
     let settings = json!({
         "connections": cli.connections,
         "duration_seconds": cli.duration.as_secs_f64(),
@@ -196,7 +215,7 @@ async fn run(cli: Cli) -> Result<()> {
         "server_core": cli.server_core,
         "client_core": cli.client_core,
     });
-    let document = report::json(settings, &reference, &measurements);
+    let document = report::json(settings, &reference, &measurements, anchors.as_ref());
     std::fs::write(&output, serde_json::to_string_pretty(&document)? + "\n")
         .with_context(|| format!("writing {}", output.display()))?;
     println!("results written to {}", output.display());

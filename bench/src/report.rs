@@ -1,6 +1,7 @@
 //! The results: a table on stdout and a JSON document, every figure also as a ratio to the
 //! reference measured in the same run.
 
+use crate::anchors::Anchors;
 use crate::load::Outcome;
 use serde_json::{json, Value};
 
@@ -99,11 +100,78 @@ pub fn print_table(reference: &Measurement, workloads: &[Measurement]) {
     }
 }
 
-/// The JSON document: the settings of the run, the reference and each workload.
-pub fn json(settings: Value, reference: &Measurement, workloads: &[Measurement]) -> Value {
+/// The pgbench anchor a workload compares with: a list is a read, everything else writes.
+fn anchor_of<'a>(anchors: &'a Anchors, workload: &Measurement) -> &'a Measurement {
+    match workload.name.as_str() {
+        "list" => &anchors.select,
+        _ => &anchors.update,
+    }
+}
+
+/// Prints the anchors, and each workload's rate and p99 as ratios to its anchor.
+pub fn print_anchored(anchors: &Anchors, workloads: &[Measurement]) {
+    println!();
+    println!(
+        "{:<14} {:>9} {:>7} {:<14} {:>9} {:>7} {:>7} {:>7}",
+        "workload", "req/s", "p99 ms", "anchor", "tps", "p99 ms", "×rate", "×p99"
+    );
+    for m in workloads {
+        let anchor = anchor_of(anchors, m);
+        println!(
+            "{:<14} {:>9.0} {:>7.2} {:<14} {:>9.0} {:>7.2} {:>7.2} {:>7.2}",
+            m.name,
+            m.outcome.rate(),
+            m.percentile_ms(0.99),
+            anchor.name,
+            anchor.outcome.rate(),
+            anchor.percentile_ms(0.99),
+            m.outcome.rate() / anchor.outcome.rate(),
+            m.percentile_ms(0.99) / anchor.percentile_ms(0.99),
+        );
+    }
+}
+
+/// The JSON document: the settings of the run, the reference, each workload, and on PostgreSQL
+/// the pgbench anchors with each workload's ratios to its anchor.
+pub fn json(
+    settings: Value,
+    reference: &Measurement,
+    workloads: &[Measurement],
+    anchors: Option<&Anchors>,
+) -> Value {
+    let anchored = anchors.map(|anchors| {
+        json!({
+            "pgbench_update": anchor_json(&anchors.update),
+            "pgbench_select": anchor_json(&anchors.select),
+            "workloads": workloads.iter().map(|m| {
+                let anchor = anchor_of(anchors, m);
+                json!({
+                    "name": m.name,
+                    "anchor": anchor.name,
+                    "rate_ratio": m.outcome.rate() / anchor.outcome.rate(),
+                    "p99_ratio": m.percentile_ms(0.99) / anchor.percentile_ms(0.99),
+                })
+            }).collect::<Vec<_>>(),
+        })
+    });
     json!({
         "settings": settings,
         "reference": reference.json(reference),
         "workloads": workloads.iter().map(|m| m.json(reference)).collect::<Vec<_>>(),
+        "anchors": anchored,
+    })
+}
+
+fn anchor_json(anchor: &Measurement) -> Value {
+    json!({
+        "transactions": anchor.outcome.requests,
+        "seconds": anchor.outcome.elapsed.as_secs_f64(),
+        "transactions_per_second": anchor.outcome.rate(),
+        "latency_ms": {
+            "p50": anchor.percentile_ms(0.5),
+            "p90": anchor.percentile_ms(0.9),
+            "p99": anchor.percentile_ms(0.99),
+            "max": anchor.max_ms(),
+        },
     })
 }

@@ -8,7 +8,7 @@ use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
 use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
 use contact_channels_server::store::postgres::PgSettings;
-use contact_channels_server::store::Store;
+use contact_channels_server::store::{Store, TrustChange};
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -390,22 +390,16 @@ async fn main() -> Result<()> {
             remove,
             allow_localhost,
         }) => {
-            let project = store
-                .get_project(&project_id)
-                .await?
-                .with_context(|| format!("no project {project_id}"))?;
-            let mut domains = project.trusted_domains;
-            domains.retain(|d| !remove.contains(d));
-            for domain in add {
-                if !domains.contains(&domain) {
-                    domains.push(domain);
-                }
-            }
-            let allow_localhost = allow_localhost.unwrap_or(project.allow_localhost);
+            let change = TrustChange {
+                add,
+                remove,
+                allow_localhost,
+            };
             let service = admin_service(store, &cli.outbox)?;
-            service
-                .set_project_trust(&project_id, &domains, allow_localhost)
-                .await?;
+            let (domains, allow_localhost) = service
+                .change_project_trust(&project_id, &change)
+                .await
+                .with_context(|| format!("project {project_id}"))?;
             println!(
                 "trusted domains: {}",
                 if domains.is_empty() {

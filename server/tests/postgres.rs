@@ -478,13 +478,9 @@ impl Proxy {
     }
 }
 
-/// `/readyz` answers 503 while the database is unreachable and 200 once it is back; `/healthz`
-/// stays 200 throughout.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn readyz_follows_the_database() {
-    let Some(schema) = ScratchSchema::for_test().await else {
-        return;
-    };
+/// A server whose database connections go through a [`Proxy`]: the server, the proxy, and what
+/// a new proxy on the same port needs to put the database back.
+async fn serve_through_proxy(schema: &ScratchSchema) -> (Served, Proxy, std::net::SocketAddr) {
     let mut through_proxy = url::Url::parse(schema.url()).unwrap();
     let target = (
         through_proxy.host_str().unwrap().to_owned(),
@@ -496,17 +492,28 @@ async fn readyz_follows_the_database() {
         .next()
         .unwrap();
     let proxy = Proxy::start(target, 0).await;
-    let port = proxy.port;
-    through_proxy.set_port(Some(port)).unwrap();
+    through_proxy.set_port(Some(proxy.port)).unwrap();
     let served = serve_with(
         through_proxy.as_str(),
         &[
             "--pg-connect-timeout",
             "1",
             "--outbox",
-            outbox_dir(&schema).to_str().unwrap(),
+            outbox_dir(schema).to_str().unwrap(),
         ],
     );
+    (served, proxy, target)
+}
+
+/// `/readyz` answers 503 while the database is unreachable and 200 once it is back; `/healthz`
+/// stays 200 throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_follows_the_database() {
+    let Some(schema) = ScratchSchema::for_test().await else {
+        return;
+    };
+    let (served, proxy, target) = serve_through_proxy(&schema).await;
+    let port = proxy.port;
     let http = reqwest::Client::new();
     let status = |path: &'static str| {
         let (http, url) = (http.clone(), served.url.clone());
@@ -548,5 +555,114 @@ async fn readyz_follows_the_database() {
         Some(&200),
         "readyz once the database is back: {seen:?}"
     );
+    drop(served);
+}
+
+/// While the database is away, every API request answers 503 `DATABASE_UNAVAILABLE` (the
+/// connections the pool held are broken, new ones are refused); once it is back, the same
+/// server process answers normally again, with the data from before the outage.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_answers_503_while_the_database_is_away_and_recovers() {
+    let Some(schema) = ScratchSchema::for_test().await else {
+        return;
+    };
+    let (served, proxy, target) = serve_through_proxy(&schema).await;
+    let port = proxy.port;
+    let api = Api {
+        http: reqwest::Client::new(),
+        project_id: served.env["STACK_PROJECT_ID"].clone(),
+        key: served.env["STACK_SECRET_SERVER_KEY"].clone(),
+    };
+    let base = served.url.clone();
+    let user = api.user(&base).await;
+    let channel = api.channel(&base, &user, "before@example.com", false).await;
+    let patch = format!(
+        "/contact-channels/{user}/{}",
+        channel["id"].as_str().unwrap()
+    );
+    let requests = || {
+        let (api, base, user, patch) = (api.clone(), base.clone(), user.clone(), patch.clone());
+        async move {
+            let list = format!("/contact-channels?user_id={user}");
+            let created = json!({ "user_id": user, "value": "during@example.com", "type": "email", "used_for_auth": false });
+            vec![
+                api.send(&base, reqwest::Method::GET, &list, None)
+                    .await
+                    .unwrap(),
+                api.send(
+                    &base,
+                    reqwest::Method::PATCH,
+                    &patch,
+                    Some(json!({ "is_primary": true })),
+                )
+                .await
+                .unwrap(),
+                api.send(
+                    &base,
+                    reqwest::Method::POST,
+                    "/contact-channels",
+                    Some(created),
+                )
+                .await
+                .unwrap(),
+            ]
+        }
+    };
+
+    proxy.cut();
+    for _ in 0..3 {
+        for (status, body) in requests().await {
+            assert_eq!(
+                (status, body["code"].as_str()),
+                (503, Some("DATABASE_UNAVAILABLE")),
+                "{body}"
+            );
+        }
+    }
+
+    let _back = Proxy::start(target, port).await;
+    // Connections broken by the cut fail once each and are dropped; then every answer is normal.
+    let mut recovered = false;
+    for _ in 0..50 {
+        let (status, _) = api
+            .send(
+                &base,
+                reqwest::Method::GET,
+                &format!("/contact-channels?user_id={user}"),
+                None,
+            )
+            .await
+            .unwrap();
+        if status == 200 {
+            recovered = true;
+            break;
+        }
+        assert_eq!(status, 503);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        recovered,
+        "the server answers again once the database is back"
+    );
+    for _ in 0..20 {
+        api.channels(&base, &user).await;
+    }
+    let statuses: Vec<u16> = requests()
+        .await
+        .into_iter()
+        .map(|(status, _)| status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [200, 200, 201],
+        "list, PATCH and create after the outage"
+    );
+    let values: Vec<_> = api
+        .channels(&base, &user)
+        .await
+        .iter()
+        .map(|c| c["value"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(values, ["before@example.com", "during@example.com"]);
     drop(served);
 }

@@ -5,6 +5,7 @@ use contact_channels_client::types::{
 };
 use contact_channels_client::{AccessType, Client, ClientConfig};
 use contact_channels_server::mail::{Email, MailError, Mailer, SmtpMailer};
+use contact_channels_server::store::TrustChange;
 use contact_channels_tests::{code_in, err, TestServer};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -333,10 +334,13 @@ async fn callback_urls_must_be_well_formed_and_trusted() {
 
     t.running
         .service
-        .set_project_trust(
+        .change_project_trust(
             &t.keys.project_id,
-            &["https://app.example.com".into()],
-            false,
+            &TrustChange {
+                add: vec!["https://app.example.com".into()],
+                allow_localhost: Some(false),
+                ..Default::default()
+            },
         )
         .await
         .unwrap();

@@ -3,6 +3,7 @@
 
 use super::auth::{self, Caller, Project, ProjectKeys, RequestHeaders};
 use super::{Service, ServiceError};
+use crate::store::TrustChange;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -34,14 +35,14 @@ impl Service {
             .then_some(keys))
     }
 
-    /// Sets where a project's verification links may point.
-    pub async fn set_project_trust(
+    /// Changes where a project's verification links may point; answers the trusted domains and
+    /// the localhost setting as they now are.
+    pub async fn change_project_trust(
         &self,
         project_id: &str,
-        trusted_domains: &[String],
-        allow_localhost: bool,
-    ) -> Result<(), ServiceError> {
-        for domain in trusted_domains {
+        change: &TrustChange,
+    ) -> Result<(Vec<String>, bool), ServiceError> {
+        for domain in &change.add {
             let parsed = url::Url::parse(&domain.replace("*.", "wildcard."));
             if !parsed.is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.path() == "/") {
                 return Err(ServiceError::InvalidInput(format!(
@@ -50,7 +51,7 @@ impl Service {
             }
         }
         self.store
-            .set_project_trust(project_id, trusted_domains, allow_localhost)
+            .change_project_trust(project_id, change)
             .await
             .map_err(ServiceError::from)
     }

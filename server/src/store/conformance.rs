@@ -352,18 +352,65 @@ pub async fn verification_codes(store: &dyn Store) {
         .unwrap()
         .unwrap();
     assert!(gone.is_none());
-    // Trusted domains round-trip.
-    store
-        .set_project_trust(&p, &["https://a.example".into()], true)
-        .await
-        .unwrap();
-    let loaded = store.get_project(&p).await.unwrap().unwrap();
+}
+
+/// A trust change applies to the project as stored and answers the result; concurrent changes
+/// all hold: two admins adding different domains at once both keep theirs.
+pub async fn trust_changes(store: &dyn Store) {
+    let p = project(store).await;
+    let p = p.as_str();
+    let adding = |domain: String| TrustChange {
+        add: vec![domain],
+        ..Default::default()
+    };
+    let change = TrustChange {
+        add: vec!["https://a.example".into(), "https://b.example".into()],
+        allow_localhost: Some(true),
+        ..Default::default()
+    };
+    let answered = store.change_project_trust(p, &change).await.unwrap();
+    let loaded = store.get_project(p).await.unwrap().unwrap();
+    assert_eq!(answered, (loaded.trusted_domains, loaded.allow_localhost));
     assert_eq!(
-        (loaded.trusted_domains, loaded.allow_localhost),
-        (vec!["https://a.example".to_owned()], true)
+        answered,
+        (
+            vec![
+                "https://a.example".to_owned(),
+                "https://b.example".to_owned()
+            ],
+            true
+        )
     );
+    let removing = TrustChange {
+        remove: vec!["https://a.example".into()],
+        ..Default::default()
+    };
+    assert_eq!(
+        store.change_project_trust(p, &removing).await.unwrap(),
+        (vec!["https://b.example".to_owned()], true),
+        "the setting is kept when the change leaves it"
+    );
+
+    for round in 0..20 {
+        let (first, second) = (
+            format!("https://first{round}.example"),
+            format!("https://second{round}.example"),
+        );
+        let (to_first, to_second) = (adding(first.clone()), adding(second.clone()));
+        let (a, b) = tokio::join!(
+            store.change_project_trust(p, &to_first),
+            store.change_project_trust(p, &to_second),
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        assert!(a.0.contains(&first) && b.0.contains(&second));
+        let kept = store.get_project(p).await.unwrap().unwrap().trusted_domains;
+        assert!(
+            kept.contains(&first) && kept.contains(&second),
+            "round {round}: both admins keep their domain: {kept:?}"
+        );
+    }
     not_found(
-        store.set_project_trust("nope", &[], false).await,
+        store.change_project_trust("nope", &removing).await,
         Entity::Project("nope".into()),
     );
 }
@@ -507,6 +554,7 @@ macro_rules! tests {
             verification_codes,
             first_project,
             sessions,
+            trust_changes,
         );
     };
     (@checks $module:ident, $fixture:ident; $($check:ident,)*) => {

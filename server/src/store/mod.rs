@@ -140,6 +140,35 @@ impl ChannelUpdate {
     }
 }
 
+/// A change to a project's trusted domains and localhost setting. It is applied to the project
+/// as stored, inside the write, rather than written back from an earlier read: two admins adding
+/// different domains at once both keep theirs.
+#[derive(Clone, Debug, Default)]
+pub struct TrustChange {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    /// `None` keeps the setting.
+    pub allow_localhost: Option<bool>,
+}
+
+impl TrustChange {
+    /// The domains and setting after this change: removed domains dropped, added ones appended
+    /// in order unless already there (so a domain both removed and added stays, at the end).
+    pub fn apply(&self, domains: &[String], allow_localhost: bool) -> (Vec<String>, bool) {
+        let mut domains: Vec<String> = domains
+            .iter()
+            .filter(|d| !self.remove.contains(d))
+            .cloned()
+            .collect();
+        for domain in &self.add {
+            if !domains.contains(domain) {
+                domains.push(domain.clone());
+            }
+        }
+        (domains, self.allow_localhost.unwrap_or(allow_localhost))
+    }
+}
+
 /// Which channels to list, oldest first.
 #[derive(Clone, Debug, Default)]
 pub struct ChannelFilter {
@@ -286,14 +315,14 @@ pub trait Store: Send + Sync + 'static {
         id: Uuid,
     ) -> Result<(), StoreError>;
 
-    /// Replaces a project's trusted domains and localhost setting; [`Entity::Project`] not found
-    /// if there is no such project.
-    async fn set_project_trust(
+    /// Applies `change` to a project's trusted domains and localhost setting as they are stored,
+    /// atomically, so concurrent changes all hold; answers the result. [`Entity::Project`] not
+    /// found if there is no such project.
+    async fn change_project_trust(
         &self,
         id: &str,
-        trusted_domains: &[String],
-        allow_localhost: bool,
-    ) -> Result<(), StoreError>;
+        change: &TrustChange,
+    ) -> Result<(Vec<String>, bool), StoreError>;
 
     /// Stores a verification code.
     async fn create_verification_code(

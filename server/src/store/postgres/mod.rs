@@ -3,7 +3,10 @@
 //! Every write that touches a user's channels or codes (create, update, delete, use a code) first
 //! locks that user's row (`SELECT … FOR UPDATE`), so concurrent writes for one user run one after
 //! the other on any number of instances: make-primary and its demotion, the per-user duplicate
-//! check, and verifying a channel while it is deleted cannot interleave. Locks are always taken
+//! check, and verifying a channel while it is deleted cannot interleave. Creating, changing and
+//! deleting a channel are each one call of a PL/pgSQL function (migration 0004), so a request is
+//! one round trip to the database however many statements it runs; a page of a list waits for
+//! the project's inserts in flight, so that no cursor can pass a row that commits later. Locks are always taken
 //! user first, so they cannot deadlock with each other; deleting a user locks its row first too.
 //! Writes for different users meet only at the project-wide auth index, where the loser's insert
 //! waits for the winner's commit and then fails with a unique violation, reported as
@@ -64,6 +67,9 @@ impl PgStore {
             .options([("statement_timeout", timeout_ms.as_str())]);
         let pool = PgPoolOptions::new()
             .max_connections(settings.pool_size)
+            // Testing a connection before handing it out is a round trip of its own per request;
+            // a broken connection fails its one query instead (503, retryable) and is dropped.
+            .test_before_acquire(false)
             .acquire_timeout(settings.connect_timeout)
             .connect_with(options)
             .await
@@ -108,6 +114,24 @@ impl From<sqlx::Error> for StoreError {
             }
             e => StoreError::Backend(Box::new(e)),
         }
+    }
+}
+
+/// What a channel function of migration 0004 answered in its `status` column.
+pub(super) fn outcome(
+    row: &sqlx::postgres::PgRow,
+    user_id: Uuid,
+    id: Uuid,
+) -> Result<(), StoreError> {
+    use sqlx::Row;
+    match row.try_get::<&str, _>("status").map_err(backend)? {
+        "ok" => Ok(()),
+        "user" => Err(StoreError::NotFound(Entity::User(user_id))),
+        "channel" => Err(StoreError::NotFound(Entity::Channel(id))),
+        "value_taken" => Err(StoreError::Conflict(Conflict::ValueTakenByUser)),
+        other => Err(StoreError::Backend(
+            format!("unknown status {other:?} from a channel function").into(),
+        )),
     }
 }
 

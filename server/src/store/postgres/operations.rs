@@ -138,9 +138,12 @@ impl Store for PgStore {
     ) -> Result<Vec<ChannelRecord>, StoreError> {
         // As in the SQLite store: one user's list joins the user, so one query tells a missing
         // user (no row) from a user without channels (one row of NULLs); a set filter is a
-        // plain equality, so the planner can use the indexes even with a generic plan.
-        let sql = match (filter.user_id, filter.channel_id) {
-            (Some(_), _) => {
+        // plain equality, so the planner can use the indexes even with a generic plan. A page
+        // (a list with a limit, which may end in a cursor) goes through `cc_list_page`, which
+        // first waits for the project's inserts in flight (migration 0004).
+        let sql = match (filter.limit, filter.user_id, filter.channel_id) {
+            (Some(_), _, _) => "SELECT * FROM cc_list_page($1, $2, $3, $4, $5)",
+            (None, Some(_), _) => {
                 "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
                         c.is_primary
                  FROM users u
@@ -151,14 +154,14 @@ impl Store for PgStore {
                  ORDER BY c.seq
                  LIMIT $5"
             }
-            (None, None) => {
+            (None, None, None) => {
                 "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
                  FROM contact_channels
                  WHERE project_id = $1 AND $2::uuid IS NULL AND $3::uuid IS NULL AND seq > $4
                  ORDER BY seq
                  LIMIT $5"
             }
-            (None, Some(_)) => {
+            (None, None, Some(_)) => {
                 "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
                  FROM contact_channels
                  WHERE project_id = $1 AND $2::uuid IS NULL AND id = $3 AND seq > $4
@@ -223,37 +226,28 @@ impl Store for PgStore {
         project_id: &str,
         c: &NewChannel,
     ) -> Result<ChannelRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        lock_user(&mut tx, project_id, c.user_id).await?;
-        // Checked first so that breaking both uniqueness rules reports the per-user one.
-        if user_holds_value(&mut tx, project_id, c.user_id, &c.value, None).await? {
-            return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
-        }
-        if c.is_primary {
-            demote_primary(&mut tx, project_id, c.user_id, c.id).await?;
-        }
-        let sql = format!(
-            "INSERT INTO contact_channels
-                (project_id, user_id, id, type, value, used_for_auth, is_verified, is_primary)
-             VALUES ($1, $2, $3, 'email', $4, $5, $6, $7)
-             RETURNING {CHANNEL_COLUMNS}"
-        );
-        let row = sqlx::query(&sql)
-            .bind(project_id)
-            .bind(c.user_id)
-            .bind(c.id)
-            .bind(&c.value)
-            .bind(c.used_for_auth)
-            .bind(c.is_verified)
-            .bind(c.is_primary)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| map_err(e, c.user_id, &c.value))?;
-        let channel = channel_from_row(&row)?;
-        tx.commit()
-            .await
-            .map_err(|e| map_err(e, c.user_id, &c.value))?;
-        Ok(channel)
+        let row =
+            sqlx::query("SELECT status, seq FROM cc_create_channel($1, $2, $3, $4, $5, $6, $7)")
+                .bind(project_id)
+                .bind(c.user_id)
+                .bind(c.id)
+                .bind(&c.value)
+                .bind(c.used_for_auth)
+                .bind(c.is_verified)
+                .bind(c.is_primary)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(|e| map_err(e, c.user_id, &c.value))?;
+        outcome(&row, c.user_id, c.id)?;
+        Ok(ChannelRecord {
+            id: c.id,
+            user_id: c.user_id,
+            value: c.value.clone(),
+            used_for_auth: c.used_for_auth,
+            is_verified: c.is_verified,
+            is_primary: c.is_primary,
+            seq: row.try_get("seq").map_err(backend)?,
+        })
     }
 
     async fn update_channel(
@@ -263,43 +257,20 @@ impl Store for PgStore {
         id: Uuid,
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
-        let mut tx = self.begin().await?;
-        lock_user(&mut tx, project_id, user_id).await?;
-        let current = fetch_channel(&mut *tx, project_id, user_id, id)
-            .await?
-            .ok_or(StoreError::NotFound(Entity::Channel(id)))?;
-        let update = changes.apply(&current);
-        if let Some(value) = update.new_value() {
-            if user_holds_value(&mut tx, project_id, user_id, value, Some(id)).await? {
-                return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
-            }
-        }
-        if update.demotes() {
-            demote_primary(&mut tx, project_id, user_id, id).await?;
-        }
-        if update.is_empty() {
-            return Ok(current);
-        }
-        // Every column is set: PostgreSQL compares old and new values itself, so an unchanged
-        // indexed column does not stop a heap-only update.
-        let next = update.next;
-        sqlx::query(
-            "UPDATE contact_channels
-             SET value = $1, used_for_auth = $2, is_verified = $3, is_primary = $4
-             WHERE seq = $5",
-        )
-        .bind(&next.value)
-        .bind(next.used_for_auth)
-        .bind(next.is_verified)
-        .bind(next.is_primary)
-        .bind(next.seq)
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| map_err(e, user_id, &next.value))?;
-        tx.commit()
+        // `cc_update_channel` is `ChannelChanges::apply` inside the database (migration 0004).
+        let row = sqlx::query("SELECT * FROM cc_update_channel($1, $2, $3, $4, $5, $6, $7)")
+            .bind(project_id)
+            .bind(user_id)
+            .bind(id)
+            .bind(changes.value.as_deref())
+            .bind(changes.used_for_auth)
+            .bind(changes.is_verified)
+            .bind(changes.is_primary)
+            .fetch_one(&self.pool)
             .await
-            .map_err(|e| map_err(e, user_id, &next.value))?;
-        Ok(next)
+            .map_err(|e| map_err(e, user_id, changes.value.as_deref().unwrap_or_default()))?;
+        outcome(&row, user_id, id)?;
+        channel_from_row(&row)
     }
 
     async fn delete_channel(
@@ -308,43 +279,47 @@ impl Store for PgStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
-        lock_user(&mut tx, project_id, user_id).await?;
-        let done = sqlx::query(
-            "DELETE FROM contact_channels WHERE project_id = $1 AND user_id = $2 AND id = $3",
-        )
-        .bind(project_id)
-        .bind(user_id)
-        .bind(id)
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound(Entity::Channel(id)));
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(())
+        let row = sqlx::query("SELECT cc_delete_channel($1, $2, $3) AS status")
+            .bind(project_id)
+            .bind(user_id)
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        outcome(&row, user_id, id)
     }
 
-    async fn set_project_trust(
+    async fn change_project_trust(
         &self,
         id: &str,
-        trusted_domains: &[String],
-        allow_localhost: bool,
-    ) -> Result<(), StoreError> {
-        let done = sqlx::query(
-            "UPDATE projects SET trusted_domains = $1, allow_localhost = $2 WHERE id = $3",
+        change: &TrustChange,
+    ) -> Result<(Vec<String>, bool), StoreError> {
+        let mut tx = self.begin().await?;
+        // The row stays locked until the commit, so concurrent changes apply one after another.
+        let row = sqlx::query(
+            "SELECT trusted_domains, allow_localhost FROM projects WHERE id = $1 FOR UPDATE",
         )
-        .bind(encode_domains(trusted_domains))
-        .bind(allow_localhost)
         .bind(id)
-        .execute(&self.pool)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        if done.rows_affected() == 0 {
+        let Some(row) = row else {
+            tx.rollback().await.map_err(backend)?;
             return Err(StoreError::NotFound(Entity::Project(id.to_owned())));
-        }
-        Ok(())
+        };
+        let (domains, allow_localhost) = change.apply(
+            &decode_domains(row.try_get("trusted_domains").map_err(backend)?)?,
+            row.try_get("allow_localhost").map_err(backend)?,
+        );
+        sqlx::query("UPDATE projects SET trusted_domains = $1, allow_localhost = $2 WHERE id = $3")
+            .bind(encode_domains(&domains))
+            .bind(allow_localhost)
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok((domains, allow_localhost))
     }
 
     async fn create_verification_code(
@@ -403,11 +378,19 @@ impl Store for PgStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        let Some(owner) = owner else { return Ok(None) };
+        // Every way out ends the transaction itself: a dropped one is only rolled back once its
+        // connection is next used, holding its locks until then.
+        let Some(owner) = owner else {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(None);
+        };
         if let Err(e) = lock_user(&mut tx, project_id, owner).await {
             return match e {
                 // The user (and with it the code) was deleted meanwhile.
-                StoreError::NotFound(Entity::User(_)) => Ok(None),
+                StoreError::NotFound(Entity::User(_)) => {
+                    tx.rollback().await.map_err(backend)?;
+                    Ok(None)
+                }
                 e => Err(e),
             };
         }
@@ -421,7 +404,10 @@ impl Store for PgStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            tx.rollback().await.map_err(backend)?;
+            return Ok(None);
+        };
         let failed_attempts: i32 = row.try_get("failed_attempts").map_err(backend)?;
         let code = CodeRecord {
             prefix: row.try_get("code_prefix").map_err(backend)?,
@@ -436,7 +422,7 @@ impl Store for PgStore {
         let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
         let action = decide(&code, channel.as_ref());
         match action {
-            CodeAction::Nothing => return Ok(Some((code, channel, action))),
+            CodeAction::Nothing => {}
             CodeAction::CountFailure => {
                 sqlx::query(
                     "UPDATE verification_codes SET failed_attempts = failed_attempts + 1

@@ -65,3 +65,180 @@ async fn concurrent_make_primary_leaves_exactly_one_primary() {
         .unwrap();
     assert_eq!(all.iter().filter(|c| c.is_primary).count(), 1);
 }
+
+fn new_channel(user_id: Uuid, value: &str) -> NewChannel {
+    NewChannel {
+        id: Uuid::new_v4(),
+        user_id,
+        value: value.into(),
+        used_for_auth: false,
+        is_verified: false,
+        is_primary: false,
+    }
+}
+
+/// `cc_update_channel` answers and writes what [`ChannelChanges::apply`] decides, for every
+/// combination of changes on every kind of channel, and demotes exactly when `apply` says so.
+#[tokio::test]
+async fn update_function_follows_the_rule() {
+    let Some(store) = fixture().await else { return };
+    let (project, _) = crate::service::auth::new_project("p", false, 1);
+    store.create_project(&project).await.unwrap();
+    let p = project.id.as_str();
+    let flags = [None, Some(false), Some(true)];
+    let mut case = 0;
+    for (is_primary, is_verified, used_for_auth) in
+        product([false, true], [false, true], [false, true])
+    {
+        for value in ["none", "same", "new"] {
+            for (a, b, c) in product(flags, flags, flags) {
+                case += 1;
+                let u = store
+                    .create_user(p, Uuid::new_v4(), None, 1)
+                    .await
+                    .unwrap()
+                    .id;
+                let other = NewChannel {
+                    is_primary: !is_primary,
+                    ..new_channel(u, &format!("other{case}@x.io"))
+                };
+                let other = store.create_channel(p, &other).await.unwrap();
+                let before = NewChannel {
+                    is_primary,
+                    is_verified,
+                    used_for_auth,
+                    ..new_channel(u, &format!("c{case}@x.io"))
+                };
+                let before = store.create_channel(p, &before).await.unwrap();
+                let changes = ChannelChanges {
+                    value: match value {
+                        "none" => None,
+                        "same" => Some(before.value.clone()),
+                        _ => Some(format!("n{case}@x.io")),
+                    },
+                    used_for_auth: a,
+                    is_verified: b,
+                    is_primary: c,
+                };
+                let rule = changes.apply(&before);
+                let answered = store
+                    .update_channel(p, u, before.id, &changes)
+                    .await
+                    .unwrap();
+                let what = format!("{before:?} with {changes:?}");
+                assert_eq!(answered, rule.next, "{what}");
+                let stored = store.get_channel(p, u, before.id).await.unwrap().unwrap();
+                assert_eq!(stored, rule.next, "{what}");
+                let other_now = store.get_channel(p, u, other.id).await.unwrap().unwrap();
+                assert_eq!(
+                    other_now.is_primary,
+                    other.is_primary && !rule.demotes(),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+/// Every combination of one value from each of three lists.
+fn product<A: Copy, B: Copy, C: Copy, const N: usize, const M: usize, const K: usize>(
+    a: [A; N],
+    b: [B; M],
+    c: [C; K],
+) -> Vec<(A, B, C)> {
+    let mut all = Vec::new();
+    for x in a {
+        for y in b {
+            for z in c {
+                all.push((x, y, z));
+            }
+        }
+    }
+    all
+}
+
+/// seq is taken at insert, and transactions commit in any order. Transaction A inserts (a lower
+/// seq) and stays open while B inserts after it and commits; a reader paging past both must
+/// still see A's row: its page waits for A rather than end past A's seq.
+#[tokio::test]
+async fn pages_see_inserts_that_commit_out_of_order() {
+    let Some(kept) = fixture().await else { return };
+    let store = kept.store.clone();
+    let (project, _) = crate::service::auth::new_project("p", false, 1);
+    store.create_project(&project).await.unwrap();
+    let p = project.id.clone();
+    let (u, v) = (Uuid::new_v4(), Uuid::new_v4());
+    for id in [u, v] {
+        store.create_user(&p, id, None, 1).await.unwrap();
+    }
+    let first = store
+        .create_channel(&p, &new_channel(u, "first@x.io"))
+        .await
+        .unwrap();
+    let page = |store: PgStore, p: String, after_seq: Option<i64>| async move {
+        let filter = ChannelFilter {
+            after_seq,
+            limit: Some(1),
+            ..Default::default()
+        };
+        store.list_channels(&p, &filter).await.unwrap()
+    };
+    let mut seen: Vec<_> = page(store.clone(), p.clone(), None).await;
+    assert_eq!(seen, std::slice::from_ref(&first));
+
+    // A, through the function the store calls, left open; B, on another user, committed.
+    let late = new_channel(u, "late@x.io");
+    let mut a = store.pool.begin().await.unwrap();
+    let late_seq: i64 = sqlx::query_scalar(
+        "SELECT seq FROM cc_create_channel($1, $2, $3, $4, FALSE, FALSE, FALSE)",
+    )
+    .bind(&p)
+    .bind(u)
+    .bind(late.id)
+    .bind(&late.value)
+    .fetch_one(&mut *a)
+    .await
+    .unwrap();
+    let early = store
+        .create_channel(&p, &new_channel(v, "early@x.io"))
+        .await
+        .unwrap();
+    assert!(late_seq < early.seq, "A took the lower seq");
+
+    // The reader pages on from its cursor, one row a page.
+    let reader = tokio::spawn({
+        let (store, p, mut cursor) = (store.clone(), p.clone(), first.seq);
+        async move {
+            let mut rows = Vec::new();
+            loop {
+                let next = page(store.clone(), p.clone(), Some(cursor)).await;
+                let Some(last) = next.last() else { return rows };
+                cursor = last.seq;
+                rows.extend(next);
+            }
+        }
+    });
+    // A commits once the reader waits for it, or once the reader is done without waiting.
+    loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+               AND classid = 1 AND objid = cc_insert_lock($1)::oid AND objsubid = 2",
+        )
+        .bind(&p)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        if waiting > 0 || reader.is_finished() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    a.commit().await.unwrap();
+    seen.extend(reader.await.unwrap());
+    let ids: Vec<_> = seen.iter().map(|c| c.id).collect();
+    assert_eq!(
+        ids,
+        [first.id, late.id, early.id],
+        "every row, in seq order"
+    );
+}

@@ -157,7 +157,9 @@ impl Store for SqliteStore {
         filter: &ChannelFilter,
     ) -> Result<Vec<ChannelRecord>, StoreError> {
         // One user's list joins the user, so that one statement (one read transaction) tells
-        // a missing user (no row) from a user without channels (one row of NULLs).
+        // a missing user (no row) from a user without channels (one row of NULLs). A page needs
+        // no wait for inserts in flight here, unlike on PostgreSQL: the one writer takes each
+        // seq and commits in that order, so no row can appear behind a cursor already handed out.
         const OF_USER: &str =
             "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified, c.is_primary
              FROM users u
@@ -370,21 +372,31 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn set_project_trust(
+    async fn change_project_trust(
         &self,
         id: &str,
-        trusted_domains: &[String],
-        allow_localhost: bool,
-    ) -> Result<(), StoreError> {
+        change: &TrustChange,
+    ) -> Result<(Vec<String>, bool), StoreError> {
         let id = id.to_owned();
-        let domains = encode_domains(trusted_domains);
+        let change = change.clone();
+        // The one writer runs this read and write with no other write between them.
         self.write(move |conn| {
-            change_one(
-                conn,
-                Entity::Project(id.clone()),
+            let stored: Option<(String, bool)> = conn
+                .prepare_cached(
+                    "SELECT trusted_domains, allow_localhost FROM projects WHERE id = ?",
+                )?
+                .query_row([&id], |row| Ok((row.get(0)?, row.get(1)?)))
+                .optional()?;
+            let Some((domains, allow_localhost)) = stored else {
+                return Err(StoreError::NotFound(Entity::Project(id)));
+            };
+            let (domains, allow_localhost) =
+                change.apply(&decode_domains(domains)?, allow_localhost);
+            conn.prepare_cached(
                 "UPDATE projects SET trusted_domains = ?, allow_localhost = ? WHERE id = ?",
-                params![domains, allow_localhost, id],
-            )
+            )?
+            .execute(params![encode_domains(&domains), allow_localhost, id])?;
+            Ok((domains, allow_localhost))
         })
         .await
     }
