@@ -70,6 +70,17 @@ pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     })
 }
 
+/// The request body, within the server's size limit.
+async fn read_body<Context: ServerContext>(
+    rqctx: &RequestContext<Context>,
+    request: hyper::Request<dropshot::Body>,
+) -> Result<UntypedBody, ApiError> {
+    UntypedBody::from_request(rqctx, request)
+        .await
+        // Reading can only fail on the size limit (or a client that went away).
+        .map_err(|e| ApiError::new(crate::ErrorCode::RequestBodyTooLarge, e.external_message))
+}
+
 #[async_trait]
 impl<T> ExclusiveExtractor for JsonBody<T>
 where
@@ -79,15 +90,10 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, dropshot::HttpError> {
-        let parsed = match UntypedBody::from_request(rqctx, request).await {
-            Ok(body) => parse_json_body(body.as_bytes()),
-            // Reading can only fail on the size limit (or a client that went away).
-            Err(e) => Err(ApiError::new(
-                crate::ErrorCode::RequestBodyTooLarge,
-                e.external_message,
-            )),
-        };
-        Ok(JsonBody(parsed))
+        let body = read_body(rqctx, request).await;
+        Ok(JsonBody(
+            body.and_then(|body| parse_json_body(body.as_bytes())),
+        ))
     }
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -115,14 +121,10 @@ where
         rqctx: &RequestContext<Context>,
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, dropshot::HttpError> {
-        let parsed = match UntypedBody::from_request(rqctx, request).await {
-            Ok(body) => serde_urlencoded::from_bytes(body.as_bytes())
-                .map_err(|e| ApiError::new(crate::ErrorCode::OAuthInvalidRequest, e.to_string())),
-            Err(e) => Err(ApiError::new(
-                crate::ErrorCode::RequestBodyTooLarge,
-                e.external_message,
-            )),
-        };
+        let parsed = read_body(rqctx, request).await.and_then(|body| {
+            serde_urlencoded::from_bytes(body.as_bytes())
+                .map_err(|e| ApiError::new(crate::ErrorCode::OAuthInvalidRequest, e.to_string()))
+        });
         Ok(FormBody(parsed))
     }
 

@@ -303,6 +303,20 @@ impl TestServer {
     }
 }
 
+/// Flags of every headless chromium the tests run: nothing from outside 127.0.0.1, no
+/// background traffic, no sandbox (CI runs as root).
+pub const HEADLESS_CHROMIUM: [&str; 9] = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+];
+
 /// What a typed client call answers.
 pub type Answer<T> = Result<ResponseValue<T>, Error<types::Error>>;
 

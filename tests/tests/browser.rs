@@ -141,16 +141,8 @@ async fn a_page_on_another_origin_manages_its_users_channels_with_the_sdk_header
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let run = tokio::process::Command::new(&chromium)
+        .args(contact_channels_tests::HEADLESS_CHROMIUM)
         .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             // Virtual time waits for the page's fetches, so the dump follows the last of them.
             "--virtual-time-budget=30000",
             "--dump-dom",

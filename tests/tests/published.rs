@@ -66,17 +66,7 @@ async fn the_reference_page_renders_in_a_browser_with_nothing_from_outside() {
     std::fs::create_dir_all(&dir).unwrap();
     let net_log = dir.join("net.json");
     let mut child = Command::new(&chromium)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-        ])
+        .args(contact_channels_tests::HEADLESS_CHROMIUM)
         .arg(format!("--user-data-dir={}", dir.join("profile").display()))
         .arg(format!("--log-net-log={}", net_log.display()))
         .arg("--dump-dom")
