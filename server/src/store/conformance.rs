@@ -44,14 +44,44 @@ impl<S, G> std::ops::Deref for Kept<S, G> {
     }
 }
 
+/// A store error as a caller sees it: the typed error with its details. The engine's own cause,
+/// which differs by engine, is left out of the comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    NotFound(Entity),
+    Conflict(Conflict),
+    Unavailable,
+    Backend,
+}
+
+/// A whole answer, comparable across engines.
+pub fn answer<T>(result: Result<T, StoreError>) -> Result<T, Failure> {
+    result.map_err(|e| match e {
+        StoreError::NotFound(entity) => Failure::NotFound(entity),
+        StoreError::Conflict(conflict) => Failure::Conflict(conflict),
+        StoreError::Unavailable(_) => Failure::Unavailable,
+        StoreError::Backend(_) => Failure::Backend,
+    })
+}
+
 /// Asserts that `result` failed because `entity` does not exist.
 #[track_caller]
-fn not_found<T: std::fmt::Debug>(result: Result<T, StoreError>, entity: Entity) {
-    match result {
-        Err(StoreError::NotFound(e)) if e == entity => {}
-        other => panic!("expected {entity:?} not found, got {other:?}"),
-    }
+fn not_found<T: std::fmt::Debug + PartialEq>(result: Result<T, StoreError>, entity: Entity) {
+    assert_eq!(answer(result), Err(Failure::NotFound(entity)));
 }
+
+/// An answer, its success shown as text: the table of [`errors`] holds answers of every type.
+fn shown<T: std::fmt::Debug>(result: Result<T, StoreError>) -> Result<String, Failure> {
+    answer(result).map(|ok| format!("{ok:?}"))
+}
+
+fn auth_taken(value: &str) -> Failure {
+    Failure::Conflict(Conflict::ValueUsedForAuth {
+        value: value.into(),
+    })
+}
+
+const TAKEN_BY_USER: Failure = Failure::Conflict(Conflict::ValueTakenByUser);
 
 /// Making a channel primary, on create or update, demotes the other in the same write.
 pub async fn one_primary_per_user(store: &dyn Store) {
@@ -88,59 +118,213 @@ pub async fn one_primary_per_user(store: &dyn Store) {
     assert_eq!(user.primary_email.as_deref(), Some("a@x.io"));
 }
 
-/// The uniqueness rules come back as typed conflicts, and leave nothing behind.
-pub async fn conflicts(store: &dyn Store) {
+/// Every typed error the store answers, whole (the entity, the value), through each operation
+/// that can answer it; the failed writes leave every row as it was. A new rule of a write is a
+/// new row in the table.
+pub async fn errors(store: &dyn Store) {
     let p = project(store).await;
-    let (u, v) = (user(store, &p).await, user(store, &p).await);
-    store
-        .create_channel(&p, &channel(u, "same@x.io", true, false))
-        .await
-        .unwrap();
-    let dup = store
-        .create_channel(&p, &channel(u, "same@x.io", false, true))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(dup, StoreError::Conflict(Conflict::ValueTakenByUser)),
-        "{dup:?}"
+    let p = p.as_str();
+    let (u, v, w) = (
+        user(store, p).await,
+        user(store, p).await,
+        user(store, p).await,
     );
-    let auth = store
-        .create_channel(&p, &channel(v, "same@x.io", true, true))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(auth, StoreError::Conflict(Conflict::ValueUsedForAuth { ref value }) if value == "same@x.io"),
-        "{auth:?}"
-    );
-    // Not for auth, another user may hold it; switching it to auth conflicts.
-    let shared = store
-        .create_channel(&p, &channel(v, "same@x.io", false, false))
-        .await
-        .unwrap();
-    let changes = ChannelChanges {
-        used_for_auth: Some(true),
-        is_primary: Some(true),
+    let (ghost, missing) = (Uuid::new_v4(), Uuid::new_v4());
+    let create = |c: NewChannel| async move { store.create_channel(p, &c).await };
+    let update = |user_id: Uuid, id: Uuid, changes: ChannelChanges| async move {
+        store.update_channel(p, user_id, id, &changes).await
+    };
+    let u_auth = create(channel(u, "auth@x.io", true, true)).await.unwrap();
+    // v holds u's auth value, not for auth (which is allowed), and a primary channel.
+    let v_plain = create(channel(v, "auth@x.io", false, false)).await.unwrap();
+    let v_primary = create(channel(v, "v@x.io", false, true)).await.unwrap();
+    let w_auth = create(channel(w, "w@x.io", true, false)).await.unwrap();
+    let everything = ChannelFilter::default();
+    let before = store.list_channels(p, &everything).await.unwrap();
+    let of = |user_id: Uuid, limit: Option<u32>| ChannelFilter {
+        user_id: Some(user_id),
+        limit,
         ..Default::default()
     };
-    let err = store
-        .update_channel(&p, v, shared.id, &changes)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(Conflict::ValueUsedForAuth { .. })),
-        "{err:?}"
-    );
-    // The failed update demoted nothing and promoted nothing.
-    let after = store.get_channel(&p, v, shared.id).await.unwrap().unwrap();
-    assert_eq!(after, shared);
+    let code_of = |user_id: Uuid, channel_id: Uuid| NewVerificationCode {
+        prefix: "errorcode0".into(),
+        hash: vec![1; 32],
+        user_id,
+        channel_id,
+        value: "g@x.io".into(),
+        created_at_millis: 1,
+        expires_at_millis: 100,
+    };
+    let unknown_project = TrustChange::default();
+    let user_missing = Failure::NotFound(Entity::User(ghost));
+
+    let cases: Vec<(&str, Result<String, Failure>, Failure)> = vec![
+        (
+            "create for a missing user",
+            shown(create(channel(ghost, "g@x.io", false, false)).await),
+            user_missing.clone(),
+        ),
+        (
+            "create a value the user holds",
+            shown(create(channel(u, "auth@x.io", false, false)).await),
+            TAKEN_BY_USER,
+        ),
+        (
+            "create a value the user holds that another uses for auth: the user's rule first",
+            shown(create(channel(v, "auth@x.io", true, true)).await),
+            TAKEN_BY_USER,
+        ),
+        (
+            "create for auth a value another uses for auth",
+            shown(create(channel(w, "auth@x.io", true, true)).await),
+            auth_taken("auth@x.io"),
+        ),
+        (
+            "update for a missing user",
+            shown(update(ghost, u_auth.id, ChannelChanges::default()).await),
+            user_missing.clone(),
+        ),
+        (
+            "update a missing channel",
+            shown(update(u, missing, ChannelChanges::default()).await),
+            Failure::NotFound(Entity::Channel(missing)),
+        ),
+        (
+            "update another user's channel",
+            shown(update(u, v_plain.id, ChannelChanges::default()).await),
+            Failure::NotFound(Entity::Channel(v_plain.id)),
+        ),
+        (
+            "update to a value the user holds",
+            shown(
+                update(
+                    v,
+                    v_primary.id,
+                    ChannelChanges {
+                        value: Some("auth@x.io".into()),
+                        ..Default::default()
+                    },
+                )
+                .await,
+            ),
+            TAKEN_BY_USER,
+        ),
+        (
+            "use for auth, and make primary, a value another uses for auth (the value unchanged)",
+            shown(
+                update(
+                    v,
+                    v_plain.id,
+                    ChannelChanges {
+                        used_for_auth: Some(true),
+                        is_primary: Some(true),
+                        ..Default::default()
+                    },
+                )
+                .await,
+            ),
+            auth_taken("auth@x.io"),
+        ),
+        (
+            "give an auth channel a value another uses for auth",
+            shown(
+                update(
+                    w,
+                    w_auth.id,
+                    ChannelChanges {
+                        value: Some("auth@x.io".into()),
+                        ..Default::default()
+                    },
+                )
+                .await,
+            ),
+            auth_taken("auth@x.io"),
+        ),
+        (
+            "delete for a missing user",
+            shown(store.delete_channel(p, ghost, u_auth.id).await),
+            user_missing.clone(),
+        ),
+        (
+            "delete a missing channel",
+            shown(store.delete_channel(p, u, missing).await),
+            Failure::NotFound(Entity::Channel(missing)),
+        ),
+        (
+            "delete another user's channel",
+            shown(store.delete_channel(p, u, v_plain.id).await),
+            Failure::NotFound(Entity::Channel(v_plain.id)),
+        ),
+        (
+            "read a channel of a missing user",
+            shown(store.get_channel(p, ghost, u_auth.id).await),
+            user_missing.clone(),
+        ),
+        (
+            "list a missing user's channels",
+            shown(store.list_channels(p, &of(ghost, None)).await),
+            user_missing.clone(),
+        ),
+        (
+            "a page of a missing user's channels",
+            shown(store.list_channels(p, &of(ghost, Some(10))).await),
+            user_missing.clone(),
+        ),
+        (
+            "delete a missing user",
+            shown(store.delete_user(p, ghost).await),
+            user_missing.clone(),
+        ),
+        (
+            "change the trust of a missing project",
+            shown(store.change_project_trust("nope", &unknown_project).await),
+            Failure::NotFound(Entity::Project("nope".into())),
+        ),
+        (
+            "a code for a missing user",
+            shown(
+                store
+                    .create_verification_code(p, &code_of(ghost, missing))
+                    .await,
+            ),
+            user_missing.clone(),
+        ),
+        (
+            "a session for a missing user",
+            shown(store.create_refresh_token(p, ghost, b"errors", 10).await),
+            user_missing.clone(),
+        ),
+    ];
+    for (case, answered, expected) in cases {
+        assert_eq!(answered, Err(expected), "{case}");
+    }
     assert_eq!(
-        store
-            .list_channels(&p, &ChannelFilter::default())
-            .await
-            .unwrap()
-            .len(),
-        2
+        store.list_channels(p, &everything).await.unwrap(),
+        before,
+        "failed writes change nothing"
     );
+
+    // Consuming a code whose channel was deleted verifies nothing and leaves the code unused.
+    let gone = create(channel(w, "gone@x.io", false, false)).await.unwrap();
+    let code = code_of(w, gone.id);
+    store.create_verification_code(p, &code).await.unwrap();
+    store.delete_channel(p, w, gone.id).await.unwrap();
+    let consume: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Consume);
+    assert_eq!(
+        shown(
+            store
+                .use_verification_code(p, &code.prefix, 5, consume)
+                .await
+        ),
+        Err(Failure::NotFound(Entity::Channel(gone.id)))
+    );
+    let nothing: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Nothing);
+    let (after, _, _) = store
+        .use_verification_code(p, &code.prefix, 6, nothing)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!after.used, "{after:?}");
 }
 
 /// Missing rows and users are reported as such; deleting a user deletes its channels.
@@ -311,24 +495,44 @@ pub async fn verification_codes(store: &dyn Store) {
         .await
         .unwrap();
     let consume: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Consume);
-    let (seen, seen_channel, action) = store
-        .use_verification_code(&p, &code.prefix, 5, consume.clone())
-        .await
-        .unwrap()
-        .unwrap();
+    // Whole answers: the code and its channel as they were before the action.
+    let stored = CodeRecord {
+        prefix: code.prefix.clone(),
+        hash: code.hash.clone(),
+        user_id: u,
+        channel_id: c.id,
+        value: c.value.clone(),
+        expires_at_millis: 100,
+        used: false,
+        failed_attempts: 2,
+    };
     assert_eq!(
-        (seen.failed_attempts, seen.used, action),
-        (2, false, CodeAction::Consume)
+        answer(
+            store
+                .use_verification_code(&p, &code.prefix, 5, consume.clone())
+                .await
+        ),
+        Ok(Some((stored.clone(), Some(c.clone()), CodeAction::Consume)))
     );
-    assert_eq!(seen.hash, code.hash);
-    assert_eq!(seen_channel.as_ref().map(|c| c.is_verified), Some(false));
-    let (after, after_channel, _) = store
-        .use_verification_code(&p, &code.prefix, 6, nothing.clone())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(after.used);
-    assert_eq!(after_channel.map(|c| c.is_verified), Some(true));
+    let verified = ChannelRecord {
+        is_verified: true,
+        ..c.clone()
+    };
+    assert_eq!(
+        answer(
+            store
+                .use_verification_code(&p, &code.prefix, 6, nothing.clone())
+                .await
+        ),
+        Ok(Some((
+            CodeRecord {
+                used: true,
+                ..stored
+            },
+            Some(verified),
+            CodeAction::Nothing
+        )))
+    );
 
     store
         .delete_verification_code(&p, &code.prefix)
@@ -482,11 +686,7 @@ pub async fn updates(store: &dyn Store) {
         is_primary: Some(false),
         ..Default::default()
     };
-    let err = update(b.id, taken).await.unwrap_err();
-    assert!(
-        matches!(err, StoreError::Conflict(Conflict::ValueTakenByUser)),
-        "{err:?}"
-    );
+    assert_eq!(answer(update(b.id, taken).await), Err(TAKEN_BY_USER));
     assert_eq!(stored(b.id).await, answered);
 
     // Another user's channel is not found through this user.
@@ -547,7 +747,7 @@ macro_rules! tests {
     ($module:ident, $fixture:ident) => {
         $crate::store::conformance::tests!(@checks $module, $fixture;
             one_primary_per_user,
-            conflicts,
+            errors,
             updates,
             missing_rows_and_cascade,
             listing,

@@ -268,7 +268,24 @@ impl Store for PgStore {
             .bind(changes.is_primary)
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| map_err(e, user_id, changes.value.as_deref().unwrap_or_default()))?;
+            .map_err(|e| map_err(e, user_id, changes.value.as_deref().unwrap_or_default()));
+        let row = match row {
+            // The channel's own value conflicted (it became used for auth): the error names that
+            // value, which only the row holds. This costs a read on this error path only.
+            Err(StoreError::Conflict(Conflict::ValueUsedForAuth { .. }))
+                if changes.value.is_none() =>
+            {
+                return Err(
+                    match fetch_channel(&self.pool, project_id, user_id, id).await? {
+                        Some(channel) => StoreError::Conflict(Conflict::ValueUsedForAuth {
+                            value: channel.value,
+                        }),
+                        None => StoreError::NotFound(Entity::Channel(id)),
+                    },
+                );
+            }
+            row => row?,
+        };
         outcome(&row, user_id, id)?;
         channel_from_row(&row)
     }
