@@ -25,7 +25,7 @@ mod tests;
 
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, Transaction};
+use sqlx::{PgConnection, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -90,6 +90,27 @@ impl PgStore {
 
     pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         self.pool.begin().await.map_err(backend)
+    }
+}
+
+/// Ends `tx` as `result` says: commit on success, rollback on failure. Every transaction of the
+/// store ends here, on every path, before its answer is returned. A transaction dropped without
+/// either is only rolled back when sqlx next uses its connection (in a task that nothing awaits,
+/// when the pool takes the connection back), and holds its locks until then.
+pub(super) async fn finish<T>(
+    tx: Transaction<'static, Postgres>,
+    result: Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    match result {
+        Ok(value) => tx.commit().await.map(|()| value).map_err(backend),
+        Err(e) => {
+            // The write's own error is the answer. A rollback that fails has lost its
+            // connection, and the database ends the transaction with the session.
+            if let Err(rollback) = tx.rollback().await {
+                tracing::warn!(error = %rollback, "a failed transaction could not be rolled back");
+            }
+            Err(e)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
-//! [`Store`] for [`PgStore`]: each operation as one query, or one transaction that locks the
-//! user's row first.
+//! [`Store`] for [`PgStore`]: each operation as one query (a channel write is one function
+//! call), or one transaction that [`finish`] ends, whichever way its body returns.
 
 use super::queries::*;
 use super::rows::*;
@@ -34,21 +34,8 @@ impl Store for PgStore {
 
     async fn create_first_project(&self, p: &ProjectRecord) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        // Instances starting together serialize here, so only one creates the first project.
-        sqlx::query("SELECT pg_advisory_xact_lock(7262013526)")
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        if any.is_some() {
-            return Ok(false);
-        }
-        insert_project(&mut *tx, p).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(true)
+        let result = create_if_first(&mut tx, p).await;
+        finish(tx, result).await
     }
 
     async fn get_project(&self, id: &str) -> Result<Option<ProjectRecord>, StoreError> {
@@ -312,31 +299,8 @@ impl Store for PgStore {
         change: &TrustChange,
     ) -> Result<(Vec<String>, bool), StoreError> {
         let mut tx = self.begin().await?;
-        // The row stays locked until the commit, so concurrent changes apply one after another.
-        let row = sqlx::query(
-            "SELECT trusted_domains, allow_localhost FROM projects WHERE id = $1 FOR UPDATE",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else {
-            tx.rollback().await.map_err(backend)?;
-            return Err(StoreError::NotFound(Entity::Project(id.to_owned())));
-        };
-        let (domains, allow_localhost) = change.apply(
-            &decode_domains(row.try_get("trusted_domains").map_err(backend)?)?,
-            row.try_get("allow_localhost").map_err(backend)?,
-        );
-        sqlx::query("UPDATE projects SET trusted_domains = $1, allow_localhost = $2 WHERE id = $3")
-            .bind(encode_domains(&domains))
-            .bind(allow_localhost)
-            .bind(id)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
-        Ok((domains, allow_localhost))
+        let result = change_trust(&mut tx, id, change).await;
+        finish(tx, result).await
     }
 
     async fn create_verification_code(
@@ -385,101 +349,8 @@ impl Store for PgStore {
         decide: CodeDecision,
     ) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
         let mut tx = self.begin().await?;
-        // Locks in the order every write takes them, user first, then the code: a code's owner
-        // is found without a lock, then both are locked and the code read again.
-        let owner: Option<Uuid> = sqlx::query_scalar(
-            "SELECT user_id FROM verification_codes WHERE project_id = $1 AND code_prefix = $2",
-        )
-        .bind(project_id)
-        .bind(prefix)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        // Every way out ends the transaction itself: a dropped one is only rolled back once its
-        // connection is next used, holding its locks until then.
-        let Some(owner) = owner else {
-            tx.rollback().await.map_err(backend)?;
-            return Ok(None);
-        };
-        if let Err(e) = lock_user(&mut tx, project_id, owner).await {
-            return match e {
-                // The user (and with it the code) was deleted meanwhile.
-                StoreError::NotFound(Entity::User(_)) => {
-                    tx.rollback().await.map_err(backend)?;
-                    Ok(None)
-                }
-                e => Err(e),
-            };
-        }
-        let row = sqlx::query(
-            "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
-                    used_at_millis IS NOT NULL AS used, failed_attempts
-             FROM verification_codes WHERE project_id = $1 AND code_prefix = $2 FOR UPDATE",
-        )
-        .bind(project_id)
-        .bind(prefix)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(backend)?;
-        let Some(row) = row else {
-            tx.rollback().await.map_err(backend)?;
-            return Ok(None);
-        };
-        let failed_attempts: i32 = row.try_get("failed_attempts").map_err(backend)?;
-        let code = CodeRecord {
-            prefix: row.try_get("code_prefix").map_err(backend)?,
-            hash: row.try_get("code_hash").map_err(backend)?,
-            user_id: row.try_get("user_id").map_err(backend)?,
-            channel_id: row.try_get("channel_id").map_err(backend)?,
-            value: row.try_get("value").map_err(backend)?,
-            expires_at_millis: row.try_get("expires_at_millis").map_err(backend)?,
-            used: row.try_get("used").map_err(backend)?,
-            failed_attempts: failed_attempts.max(0) as u32,
-        };
-        let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
-        let action = decide(&code, channel.as_ref());
-        match action {
-            CodeAction::Nothing => {}
-            CodeAction::CountFailure => {
-                sqlx::query(
-                    "UPDATE verification_codes SET failed_attempts = failed_attempts + 1
-                     WHERE project_id = $1 AND code_prefix = $2",
-                )
-                .bind(project_id)
-                .bind(prefix)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-            }
-            CodeAction::Consume => {
-                sqlx::query(
-                    "UPDATE verification_codes SET used_at_millis = $1
-                     WHERE project_id = $2 AND code_prefix = $3",
-                )
-                .bind(now_millis)
-                .bind(project_id)
-                .bind(prefix)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                let verified = sqlx::query(
-                    "UPDATE contact_channels SET is_verified = TRUE
-                         WHERE project_id = $1 AND user_id = $2 AND id = $3",
-                )
-                .bind(project_id)
-                .bind(code.user_id)
-                .bind(code.channel_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
-                // Never mark a code used without verifying its channel.
-                if verified.rows_affected() != 1 {
-                    return Err(StoreError::NotFound(Entity::Channel(code.channel_id)));
-                }
-            }
-        }
-        tx.commit().await.map_err(backend)?;
-        Ok(Some((code, channel, action)))
+        let result = use_code(&mut tx, project_id, prefix, now_millis, decide).await;
+        finish(tx, result).await
     }
 
     async fn get_refresh_token(
@@ -543,4 +414,145 @@ impl Store for PgStore {
         .map_err(|e| map_err(e, user_id, ""))?;
         Ok(())
     }
+}
+
+// The transactions' bodies: each runs inside a transaction that `finish` ends, whichever way
+// the body returns, so a body may leave by `?` anywhere.
+
+/// Creates `p` if there is no project yet; whether it did.
+async fn create_if_first(tx: &mut PgConnection, p: &ProjectRecord) -> Result<bool, StoreError> {
+    // Instances starting together serialize here, so only one creates the first project.
+    sqlx::query("SELECT pg_advisory_xact_lock(7262013526)")
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    let any: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects LIMIT 1")
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(backend)?;
+    if any.is_some() {
+        return Ok(false);
+    }
+    insert_project(&mut *tx, p).await?;
+    Ok(true)
+}
+
+/// Applies `change` to the project as stored.
+async fn change_trust(
+    tx: &mut PgConnection,
+    id: &str,
+    change: &TrustChange,
+) -> Result<(Vec<String>, bool), StoreError> {
+    // The row stays locked until the commit, so concurrent changes apply one after another.
+    let row = sqlx::query(
+        "SELECT trusted_domains, allow_localhost FROM projects WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend)?
+    .ok_or_else(|| StoreError::NotFound(Entity::Project(id.to_owned())))?;
+    let (domains, allow_localhost) = change.apply(
+        &decode_domains(row.try_get("trusted_domains").map_err(backend)?)?,
+        row.try_get("allow_localhost").map_err(backend)?,
+    );
+    sqlx::query("UPDATE projects SET trusted_domains = $1, allow_localhost = $2 WHERE id = $3")
+        .bind(encode_domains(&domains))
+        .bind(allow_localhost)
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    Ok((domains, allow_localhost))
+}
+
+/// Finds a code and its channel, asks `decide`, and does what it says.
+async fn use_code(
+    tx: &mut PgConnection,
+    project_id: &str,
+    prefix: &str,
+    now_millis: i64,
+    decide: CodeDecision,
+) -> Result<Option<(CodeRecord, Option<ChannelRecord>, CodeAction)>, StoreError> {
+    // Locks in the order every write takes them, user first, then the code: a code's owner is
+    // found without a lock, then both are locked and the code read again.
+    let owner: Option<Uuid> = sqlx::query_scalar(
+        "SELECT user_id FROM verification_codes WHERE project_id = $1 AND code_prefix = $2",
+    )
+    .bind(project_id)
+    .bind(prefix)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend)?;
+    let Some(owner) = owner else { return Ok(None) };
+    match lock_user(&mut *tx, project_id, owner).await {
+        // The user (and with it the code) was deleted meanwhile.
+        Err(StoreError::NotFound(Entity::User(_))) => return Ok(None),
+        locked => locked?,
+    }
+    let row = sqlx::query(
+        "SELECT code_prefix, code_hash, user_id, channel_id, value, expires_at_millis,
+                used_at_millis IS NOT NULL AS used, failed_attempts
+         FROM verification_codes WHERE project_id = $1 AND code_prefix = $2 FOR UPDATE",
+    )
+    .bind(project_id)
+    .bind(prefix)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(backend)?;
+    let Some(row) = row else { return Ok(None) };
+    let failed_attempts: i32 = row.try_get("failed_attempts").map_err(backend)?;
+    let code = CodeRecord {
+        prefix: row.try_get("code_prefix").map_err(backend)?,
+        hash: row.try_get("code_hash").map_err(backend)?,
+        user_id: row.try_get("user_id").map_err(backend)?,
+        channel_id: row.try_get("channel_id").map_err(backend)?,
+        value: row.try_get("value").map_err(backend)?,
+        expires_at_millis: row.try_get("expires_at_millis").map_err(backend)?,
+        used: row.try_get("used").map_err(backend)?,
+        failed_attempts: failed_attempts.max(0) as u32,
+    };
+    let channel = fetch_channel(&mut *tx, project_id, code.user_id, code.channel_id).await?;
+    let action = decide(&code, channel.as_ref());
+    match action {
+        CodeAction::Nothing => {}
+        CodeAction::CountFailure => {
+            sqlx::query(
+                "UPDATE verification_codes SET failed_attempts = failed_attempts + 1
+                 WHERE project_id = $1 AND code_prefix = $2",
+            )
+            .bind(project_id)
+            .bind(prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        CodeAction::Consume => {
+            sqlx::query(
+                "UPDATE verification_codes SET used_at_millis = $1
+                 WHERE project_id = $2 AND code_prefix = $3",
+            )
+            .bind(now_millis)
+            .bind(project_id)
+            .bind(prefix)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let verified = sqlx::query(
+                "UPDATE contact_channels SET is_verified = TRUE
+                 WHERE project_id = $1 AND user_id = $2 AND id = $3",
+            )
+            .bind(project_id)
+            .bind(code.user_id)
+            .bind(code.channel_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            // Never mark a code used without verifying its channel: the error rolls both back.
+            if verified.rows_affected() != 1 {
+                return Err(StoreError::NotFound(Entity::Channel(code.channel_id)));
+            }
+        }
+    }
+    Ok(Some((code, channel, action)))
 }

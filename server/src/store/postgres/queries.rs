@@ -52,14 +52,14 @@ pub(super) async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Postgres>
 
 /// Locks the user's row for the rest of the transaction: writes for one user are serialized.
 pub(super) async fn lock_user(
-    tx: &mut Transaction<'static, Postgres>,
+    tx: &mut PgConnection,
     project_id: &str,
     user_id: Uuid,
 ) -> Result<(), StoreError> {
     let row = sqlx::query("SELECT 1 FROM users WHERE project_id = $1 AND id = $2 FOR UPDATE")
         .bind(project_id)
         .bind(user_id)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(tx)
         .await
         .map_err(backend)?;
     row.map(|_| ())

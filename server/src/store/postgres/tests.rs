@@ -242,3 +242,188 @@ async fn pages_see_inserts_that_commit_out_of_order() {
         "every row, in seq order"
     );
 }
+
+/// After each kind of failed write (and a transaction that ends without writing), another
+/// connection can at once lock what the write locked: every transaction ended before its
+/// answer, rather than being left for sqlx to roll back when the pool takes the connection back.
+/// The store runs on a runtime of its own that is driven only while a write runs, so such a
+/// background rollback could not run before the check.
+#[test]
+fn failed_writes_leave_nothing_locked() {
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    };
+    let check_rt = runtime();
+    let Some(schema) = check_rt.block_on(ScratchSchema::for_test()) else {
+        return;
+    };
+    // Declared after the schema, so dropped before it, also when a check fails: the store's
+    // connections close with its runtime, and with them any transaction left open, before
+    // the schema is dropped.
+    let store_rt = runtime();
+    let store = &store_rt.block_on(schema.open()).unwrap();
+    let mut checker: sqlx::PgConnection = check_rt
+        .block_on(sqlx::Connection::connect(schema.url()))
+        .unwrap();
+
+    let (project, _) = crate::service::auth::new_project("p", false, 1);
+    let p = project.id.as_str();
+    // u uses a@x.io for auth and holds b@x.io; v holds a@x.io, not for auth; w holds nothing.
+    // u's code names a channel deleted since. The broken project's domains cannot be read.
+    let (u, v, w) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let (broken, _) = crate::service::auth::new_project("broken", false, 2);
+    let (b, v_channel, code) = store_rt.block_on(async {
+        store.create_project(&project).await.unwrap();
+        for id in [u, v, w] {
+            store.create_user(p, id, None, 1).await.unwrap();
+        }
+        let auth = NewChannel {
+            used_for_auth: true,
+            ..new_channel(u, "a@x.io")
+        };
+        store.create_channel(p, &auth).await.unwrap();
+        let b = store
+            .create_channel(p, &new_channel(u, "b@x.io"))
+            .await
+            .unwrap();
+        let gone = store
+            .create_channel(p, &new_channel(u, "gone@x.io"))
+            .await
+            .unwrap();
+        let code = NewVerificationCode {
+            prefix: "lockcode00".into(),
+            hash: vec![2; 32],
+            user_id: u,
+            channel_id: gone.id,
+            value: gone.value.clone(),
+            created_at_millis: 1,
+            expires_at_millis: 100,
+        };
+        store.create_verification_code(p, &code).await.unwrap();
+        store.delete_channel(p, u, gone.id).await.unwrap();
+        let v_channel = store
+            .create_channel(p, &new_channel(v, "a@x.io"))
+            .await
+            .unwrap();
+        store.create_project(&broken).await.unwrap();
+        sqlx::query("UPDATE projects SET trusted_domains = 'not json' WHERE id = $1")
+            .bind(&broken.id)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        (b.id, v_channel.id, code)
+    });
+
+    // Checks each write as soon as it has answered.
+    let mut check = |case: &str, locked_user: Uuid, result: Result<(), StoreError>| {
+        assert!(result.is_err(), "{case}: the write failed");
+        check_rt
+            .block_on(
+                sqlx::query(
+                    "SELECT 1 FROM users WHERE project_id = $1 AND id = $2 FOR UPDATE NOWAIT",
+                )
+                .bind(p)
+                .bind(locked_user)
+                .fetch_one(&mut checker),
+            )
+            .unwrap_or_else(|e| panic!("{case}: the user's row is still locked: {e}"));
+    };
+    let taken = |user_id: Uuid, value: &str, used_for_auth: bool| NewChannel {
+        used_for_auth,
+        ..new_channel(user_id, value)
+    };
+    let missing = Uuid::new_v4();
+    let to_auth = ChannelChanges {
+        used_for_auth: Some(true),
+        is_primary: Some(true),
+        ..Default::default()
+    };
+    let to_value = ChannelChanges {
+        value: Some("a@x.io".into()),
+        ..Default::default()
+    };
+    check(
+        "create: a value the user holds",
+        u,
+        store_rt
+            .block_on(store.create_channel(p, &taken(u, "b@x.io", false)))
+            .map(drop),
+    );
+    check(
+        "create: a value another uses for auth",
+        w,
+        store_rt
+            .block_on(store.create_channel(p, &taken(w, "a@x.io", true)))
+            .map(drop),
+    );
+    check(
+        "update: no such channel",
+        u,
+        store_rt
+            .block_on(store.update_channel(p, u, missing, &to_auth))
+            .map(drop),
+    );
+    check(
+        "update: used for auth by another",
+        v,
+        store_rt
+            .block_on(store.update_channel(p, v, v_channel, &to_auth))
+            .map(drop),
+    );
+    check(
+        "update: a value the user holds",
+        u,
+        store_rt
+            .block_on(store.update_channel(p, u, b, &to_value))
+            .map(drop),
+    );
+    check(
+        "delete: no such channel",
+        u,
+        store_rt.block_on(store.delete_channel(p, u, missing)),
+    );
+    check(
+        "use a code: its channel is gone",
+        u,
+        store_rt
+            .block_on(store.use_verification_code(
+                p,
+                &code.prefix,
+                5,
+                std::sync::Arc::new(|_, _| CodeAction::Consume),
+            ))
+            .map(drop),
+    );
+
+    // A trust change that fails after locking its project's row.
+    let failed = store_rt.block_on(store.change_project_trust(&broken.id, &TrustChange::default()));
+    assert!(matches!(failed, Err(StoreError::Backend(_))), "{failed:?}");
+    check_rt
+        .block_on(
+            sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE NOWAIT")
+                .bind(&broken.id)
+                .fetch_one(&mut checker),
+        )
+        .expect("the project's row is unlocked");
+
+    // create_first_project ends without writing when a project exists. Its advisory lock is
+    // database-wide, so tests in other schemas may hold it for a moment: wait a little, where
+    // a lock left behind would be held for good.
+    let (late, _) = crate::service::auth::new_project("late", true, 3);
+    assert!(!store_rt
+        .block_on(store.create_first_project(&late))
+        .unwrap());
+    check_rt
+        .block_on(async {
+            sqlx::query("SET lock_timeout = '5s'")
+                .execute(&mut checker)
+                .await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7262013526)")
+                .execute(&mut checker)
+                .await
+        })
+        .expect("the first-project lock is free");
+}
