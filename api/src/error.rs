@@ -6,23 +6,24 @@
 //! `From<HttpError>` and the extractors in [`crate::extract`].
 
 use dropshot::{ApiEndpointResponse, Body, ErrorStatusCode, HttpError, HttpResponse};
-use http::{header, HeaderValue, Response, StatusCode};
+use http::{header, HeaderName, HeaderValue, Response, StatusCode};
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::sync::LazyLock;
 
-/// Header that tells Stack Auth's SDK which known error a response carries.
-pub const KNOWN_ERROR_HEADER: &str = "x-stack-known-error";
-/// The same, under the newer SDK's prefix.
-pub const KNOWN_ERROR_HEADER_HEXCLAVE: &str = "x-hexclave-known-error";
+/// The header that tells Stack Auth's SDK which known error a response carries, under every
+/// prefix; built once, as errors are answered on the request path.
+static KNOWN_ERROR_HEADERS: LazyLock<[HeaderName; 2]> =
+    LazyLock::new(|| crate::prefixed_header("known-error"));
 
 macro_rules! error_codes {
-    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:ident, $known:literal), )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:ident, $known:literal, $summary:literal), )*) => {
         /// Every error code the API answers.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum ErrorCode {
-            $( $(#[$doc])* $variant, )*
+            $( #[doc = $summary] $(#[$doc])* $variant, )*
         }
 
         impl ErrorCode {
@@ -39,6 +40,12 @@ macro_rules! error_codes {
                 match self { $(ErrorCode::$variant => StatusCode::$status,)* }
             }
 
+            /// What the code means, in a few words; the spec's error descriptions are built
+            /// from these.
+            pub fn summary(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $summary,)* }
+            }
+
             /// Whether Stack Auth's SDK knows the code, so that the response carries the
             /// known-error headers (the SDK rejects unknown codes in that header).
             pub fn is_known_to_sdk(self) -> bool {
@@ -49,65 +56,60 @@ macro_rules! error_codes {
 }
 
 error_codes! {
-    /// Invalid input: a bad field, an unknown field, a value of the wrong type.
-    SchemaError = ("SCHEMA_ERROR", BAD_REQUEST, true),
-    /// The body is not JSON.
-    BodyParsingError = ("BODY_PARSING_ERROR", BAD_REQUEST, true),
-    /// The body is larger than the server accepts.
-    RequestBodyTooLarge = ("REQUEST_BODY_TOO_LARGE", PAYLOAD_TOO_LARGE, false),
-    ProjectKeyWithoutAccessType = ("PROJECT_KEY_WITHOUT_ACCESS_TYPE", BAD_REQUEST, true),
-    AccessTypeRequired = ("ACCESS_TYPE_REQUIRED", BAD_REQUEST, true),
-    InvalidAccessType = ("INVALID_ACCESS_TYPE", BAD_REQUEST, true),
-    AccessTypeWithoutProjectId = ("ACCESS_TYPE_WITHOUT_PROJECT_ID", BAD_REQUEST, true),
-    InsufficientAccessType = ("INSUFFICIENT_ACCESS_TYPE", UNAUTHORIZED, true),
-    UnparsableAccessToken = ("UNPARSABLE_ACCESS_TOKEN", UNAUTHORIZED, true),
-    AccessTokenExpired = ("ACCESS_TOKEN_EXPIRED", UNAUTHORIZED, true),
-    InvalidProjectForAccessToken = ("INVALID_PROJECT_FOR_ACCESS_TOKEN", UNAUTHORIZED, true),
-    CurrentProjectNotFound = ("CURRENT_PROJECT_NOT_FOUND", BAD_REQUEST, true),
+    SchemaError = ("SCHEMA_ERROR", BAD_REQUEST, true, "invalid input: a bad, unknown or mistyped field"),
+    BodyParsingError = ("BODY_PARSING_ERROR", BAD_REQUEST, true, "the body is not JSON"),
+    RequestBodyTooLarge = ("REQUEST_BODY_TOO_LARGE", PAYLOAD_TOO_LARGE, false, "the body is larger than the server accepts"),
+    ProjectKeyWithoutAccessType = ("PROJECT_KEY_WITHOUT_ACCESS_TYPE", BAD_REQUEST, true, "a key without `x-stack-access-type`"),
+    AccessTypeRequired = ("ACCESS_TYPE_REQUIRED", BAD_REQUEST, true, "no `x-stack-access-type`"),
+    InvalidAccessType = ("INVALID_ACCESS_TYPE", BAD_REQUEST, true, "an access type other than `client`, `server` or `admin`"),
+    AccessTypeWithoutProjectId = ("ACCESS_TYPE_WITHOUT_PROJECT_ID", BAD_REQUEST, true, "an access type without `x-stack-project-id`"),
+    InsufficientAccessType = ("INSUFFICIENT_ACCESS_TYPE", UNAUTHORIZED, true, "the access type may not call this operation"),
+    UnparsableAccessToken = ("UNPARSABLE_ACCESS_TOKEN", UNAUTHORIZED, true, "the access token is not a valid token"),
+    AccessTokenExpired = ("ACCESS_TOKEN_EXPIRED", UNAUTHORIZED, true, "the access token has expired"),
+    InvalidProjectForAccessToken = ("INVALID_PROJECT_FOR_ACCESS_TOKEN", UNAUTHORIZED, true, "the access token is for another project"),
+    CurrentProjectNotFound = ("CURRENT_PROJECT_NOT_FOUND", BAD_REQUEST, true, "no such project"),
     PublishableClientKeyRequiredForProject =
-        ("PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", UNAUTHORIZED, true),
-    InvalidPublishableClientKey = ("INVALID_PUBLISHABLE_CLIENT_KEY", UNAUTHORIZED, true),
-    ServerAuthenticationRequired = ("SERVER_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true),
-    InvalidSecretServerKey = ("INVALID_SECRET_SERVER_KEY", UNAUTHORIZED, true),
-    AdminAuthenticationRequired = ("ADMIN_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true),
-    InvalidSuperSecretAdminKey = ("INVALID_SUPER_SECRET_ADMIN_KEY", UNAUTHORIZED, true),
-    CannotGetOwnUserWithoutUser = ("CANNOT_GET_OWN_USER_WITHOUT_USER", BAD_REQUEST, true),
-    UserIdDoesNotExist = ("USER_ID_DOES_NOT_EXIST", BAD_REQUEST, true),
-    UserNotFound = ("USER_NOT_FOUND", NOT_FOUND, true),
+        ("PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT", UNAUTHORIZED, true, "client access without its key"),
+    InvalidPublishableClientKey = ("INVALID_PUBLISHABLE_CLIENT_KEY", UNAUTHORIZED, true, "a wrong publishable client key"),
+    ServerAuthenticationRequired = ("SERVER_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true, "server access without its key"),
+    InvalidSecretServerKey = ("INVALID_SECRET_SERVER_KEY", UNAUTHORIZED, true, "a wrong secret server key"),
+    AdminAuthenticationRequired = ("ADMIN_AUTHENTICATION_REQUIRED", UNAUTHORIZED, true, "admin access without its key"),
+    InvalidSuperSecretAdminKey = ("INVALID_SUPER_SECRET_ADMIN_KEY", UNAUTHORIZED, true, "a wrong super secret admin key"),
+    CannotGetOwnUserWithoutUser = ("CANNOT_GET_OWN_USER_WITHOUT_USER", BAD_REQUEST, true, "`me` without an access token"),
+    UserIdDoesNotExist = ("USER_ID_DOES_NOT_EXIST", BAD_REQUEST, true, "the body's `user_id` names no user"),
+    UserNotFound = ("USER_NOT_FOUND", NOT_FOUND, true, "no such user"),
     ContactChannelAlreadyUsedForAuthBySomeoneElse =
-        ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE", CONFLICT, true),
+        ("CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE", CONFLICT, true, "another user already uses this value for auth"),
     /// Our code: Stack Auth answers plain text here.
-    ContactChannelNotFound = ("CONTACT_CHANNEL_NOT_FOUND", NOT_FOUND, false),
+    ContactChannelNotFound = ("CONTACT_CHANNEL_NOT_FOUND", NOT_FOUND, false, "no such contact channel"),
     /// Our code: Stack Auth answers plain text here.
-    ContactChannelAlreadyExists = ("CONTACT_CHANNEL_ALREADY_EXISTS", CONFLICT, false),
+    ContactChannelAlreadyExists = ("CONTACT_CHANNEL_ALREADY_EXISTS", CONFLICT, false, "the user already has this value"),
     /// Our code: Stack Auth answers plain text here.
-    ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false),
-    /// The database could not be reached; retry later.
-    DatabaseUnavailable = ("DATABASE_UNAVAILABLE", SERVICE_UNAVAILABLE, false),
-    RefreshTokenNotFoundOrExpired = ("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", UNAUTHORIZED, true),
-    RedirectUrlNotWhitelisted = ("REDIRECT_URL_NOT_WHITELISTED", BAD_REQUEST, true),
-    EmailAlreadyVerified = ("EMAIL_ALREADY_VERIFIED", CONFLICT, true),
-    VerificationCodeNotFound = ("VERIFICATION_CODE_NOT_FOUND", NOT_FOUND, true),
-    VerificationCodeExpired = ("VERIFICATION_CODE_EXPIRED", BAD_REQUEST, true),
-    VerificationCodeAlreadyUsed = ("VERIFICATION_CODE_ALREADY_USED", CONFLICT, true),
-    VerificationCodeMaxAttemptsReached = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED", BAD_REQUEST, true),
+    ClientCannotAccessOtherUser = ("CLIENT_CANNOT_ACCESS_OTHER_USER", FORBIDDEN, false, "a client acting on another user"),
+    DatabaseUnavailable = ("DATABASE_UNAVAILABLE", SERVICE_UNAVAILABLE, false, "the database could not be reached; retry later"),
+    RefreshTokenNotFoundOrExpired = ("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED", UNAUTHORIZED, true, "no valid refresh token: the session has ended"),
+    RedirectUrlNotWhitelisted = ("REDIRECT_URL_NOT_WHITELISTED", BAD_REQUEST, true, "the callback URL is not on the project's trusted domains"),
+    EmailAlreadyVerified = ("EMAIL_ALREADY_VERIFIED", CONFLICT, true, "the channel is verified already"),
+    VerificationCodeNotFound = ("VERIFICATION_CODE_NOT_FOUND", NOT_FOUND, true, "no such code"),
+    VerificationCodeExpired = ("VERIFICATION_CODE_EXPIRED", BAD_REQUEST, true, "the code has expired"),
+    VerificationCodeAlreadyUsed = ("VERIFICATION_CODE_ALREADY_USED", CONFLICT, true, "the code was used"),
+    VerificationCodeMaxAttemptsReached = ("VERIFICATION_CODE_MAX_ATTEMPTS_REACHED", BAD_REQUEST, true, "too many wrong guesses of this code"),
     /// Our code: the channel's value changed after the code was sent.
-    VerificationCodeOutdated = ("VERIFICATION_CODE_OUTDATED", CONFLICT, false),
+    VerificationCodeOutdated = ("VERIFICATION_CODE_OUTDATED", CONFLICT, false, "the channel's value changed since the code was sent"),
     /// Our code: the mail server refused or could not be reached.
-    EmailDeliveryFailed = ("EMAIL_DELIVERY_FAILED", BAD_GATEWAY, false),
+    EmailDeliveryFailed = ("EMAIL_DELIVERY_FAILED", BAD_GATEWAY, false, "the email could not be delivered; no code was kept"),
     /// Our code: no operation has this path (Stack Auth answers plain text).
-    NotFound = ("NOT_FOUND", NOT_FOUND, false),
+    NotFound = ("NOT_FOUND", NOT_FOUND, false, "no operation has this path"),
     /// Our code: the path has no operation for this method; `Allow` and `details.allowed`
     /// name those it has.
-    MethodNotAllowed = ("METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, false),
-    /// Something failed inside the server; no input is meant to produce it.
-    InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false),
+    MethodNotAllowed = ("METHOD_NOT_ALLOWED", METHOD_NOT_ALLOWED, false, "the path has no operation for this method"),
+    InternalError = ("INTERNAL_ERROR", INTERNAL_SERVER_ERROR, false, "something failed inside the server"),
     /// OAuth 2.0 (RFC 6749 §5.2), on the token endpoint only: a missing or malformed parameter.
-    OAuthInvalidRequest = ("invalid_request", BAD_REQUEST, false),
+    OAuthInvalidRequest = ("invalid_request", BAD_REQUEST, false, "a missing or malformed parameter"),
     /// OAuth: the client (project id and publishable client key) is unknown or wrong.
-    OAuthInvalidClient = ("invalid_client", UNAUTHORIZED, false),
+    OAuthInvalidClient = ("invalid_client", UNAUTHORIZED, false, "an unknown project or a wrong publishable client key"),
     /// OAuth: a grant other than `refresh_token`.
-    OAuthUnsupportedGrantType = ("unsupported_grant_type", BAD_REQUEST, false),
+    OAuthUnsupportedGrantType = ("unsupported_grant_type", BAD_REQUEST, false, "a grant other than `refresh_token`"),
 }
 
 impl ErrorCode {
@@ -245,9 +247,9 @@ impl ApiError {
         }
         if self.code.is_known_to_sdk() {
             let code = HeaderValue::from_static(self.code.as_str());
-            builder = builder
-                .header(KNOWN_ERROR_HEADER, code.clone())
-                .header(KNOWN_ERROR_HEADER_HEXCLAVE, code);
+            for name in KNOWN_ERROR_HEADERS.iter() {
+                builder = builder.header(name, code.clone());
+            }
         }
         builder
             .body(body.into())
@@ -271,6 +273,12 @@ impl From<HttpError> for ApiError {
             return ApiError::new(ErrorCode::RequestBodyTooLarge, e.external_message);
         }
         if e.status_code.is_server_error() {
+            // The client gets no detail of a fault; the operator gets all of it.
+            tracing::error!(
+                status = e.status_code.as_u16(),
+                internal_message = %e.internal_message,
+                "dropshot failed a request"
+            );
             return ApiError::new(ErrorCode::InternalError, "internal error");
         }
         ApiError::schema(e.external_message)

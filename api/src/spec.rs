@@ -3,7 +3,8 @@
 //! error statuses, links between operations, the verification routes' literal paths, servers,
 //! license and tag descriptions.
 
-use crate::{contact_channels_api_mod, TITLE, VERSION};
+use crate::operations::{self, ErrorBody, Operation, Security};
+use crate::{contact_channels_api_mod, ErrorCode, TITLE, VERSION};
 use serde_json::{json, Map, Value};
 
 const DESCRIPTION: &str = "\
@@ -27,104 +28,43 @@ Browser apps may call the API from any origin (CORS), unless the operator restri
 (`serve --cors-origins`): authentication is by header, never by cookie, and no response allows \
 credentials.";
 
-/// The error statuses each operation documents, with the codes each can carry.
-fn error_statuses(operation_id: &str) -> Vec<(u16, &'static str)> {
-    const BAD_REQUEST: &str = "Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or \
-        invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, \
-        PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, \
-        CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST";
-    const UNAUTHORIZED: &str = "Missing or wrong key, or a bad access token \
-        (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, \
-        *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE)";
-    const FORBIDDEN: &str = "A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER)";
-    const CHANNEL_NOT_FOUND: &str = "No such contact channel (CONTACT_CHANNEL_NOT_FOUND)";
-    const CONFLICT: &str = "The user already has this value (CONTACT_CHANNEL_ALREADY_EXISTS), or \
-        another channel already uses it for auth \
-        (CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE)";
-    const TOO_LARGE: &str = "The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE)";
-    const CODE_BAD_REQUEST: &str = "Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or \
-        invalid request headers, VERIFICATION_CODE_EXPIRED or \
-        VERIFICATION_CODE_MAX_ATTEMPTS_REACHED";
-    const CODE_NOT_FOUND: &str = "No such code (VERIFICATION_CODE_NOT_FOUND), or its channel was \
-        deleted (CONTACT_CHANNEL_NOT_FOUND)";
-    const CODE_CONFLICT: &str =
-        "The code was used (VERIFICATION_CODE_ALREADY_USED), the channel is \
-        verified already (EMAIL_ALREADY_VERIFIED), or its value changed since the code was sent \
-        (VERIFICATION_CODE_OUTDATED)";
-    let mut statuses = vec![(400, BAD_REQUEST), (401, UNAUTHORIZED)];
-    match operation_id {
-        "list_contact_channels" => statuses.push((403, FORBIDDEN)),
-        "get_contact_channel" | "delete_contact_channel" => {
-            statuses.extend([(403, FORBIDDEN), (404, CHANNEL_NOT_FOUND)])
+/// The description of an error status: the codes answered with it, each with its summary.
+fn status_description(operation: &Operation, codes: &[ErrorCode]) -> String {
+    let described: Vec<String> = codes
+        .iter()
+        .map(|code| match operation.error_body {
+            // In OAuth's body the API's own codes travel in `code`, beside OAuth's `error`.
+            ErrorBody::OAuth if !code.is_oauth() => {
+                format!("`{}` (in `code`): {}", code.as_str(), code.summary())
+            }
+            _ => format!("`{}`: {}", code.as_str(), code.summary()),
+        })
+        .collect();
+    described.join("; ")
+}
+
+/// The security requirements of an operation: the key schemes, with the user's token for
+/// client access or a refresh token, or none at all.
+fn security(kind: Security) -> Value {
+    let token = match kind {
+        Security::InBody => return json!([]),
+        Security::Keys => "access_token",
+        Security::RefreshToken => "refresh_token",
+    };
+    // An access token is for client access only; a refresh token goes with any key.
+    let with_token = |key: &str, needs: bool| {
+        let mut requirement = json!({ "project_id": [], "access_type": [], key: [] });
+        if needs {
+            requirement[token] = json!([]);
         }
-        "create_contact_channel" => {
-            statuses.extend([(403, FORBIDDEN), (409, CONFLICT), (413, TOO_LARGE)])
-        }
-        "update_contact_channel" => statuses.extend([
-            (403, FORBIDDEN),
-            (404, CHANNEL_NOT_FOUND),
-            (409, CONFLICT),
-            (413, TOO_LARGE),
-        ]),
-        "get_user" => statuses.extend([(403, FORBIDDEN), (404, "No such user (USER_NOT_FOUND)")]),
-        "delete_user" => statuses.push((404, "No such user (USER_NOT_FOUND)")),
-        "create_user" | "create_session" => statuses.push((413, TOO_LARGE)),
-        "create_oauth_token" => {
-            statuses = vec![
-                (
-                    400,
-                    "OAuth's invalid_request (a missing or malformed parameter) or \
-                    unsupported_grant_type (a grant other than refresh_token)",
-                ),
-                (
-                    401,
-                    "OAuth's invalid_client (an unknown project or a wrong publishable client \
-                    key), or REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (the session has ended)",
-                ),
-                (413, TOO_LARGE),
-            ];
-        }
-        "refresh_session" | "delete_current_session" => {
-            // Neither reads a body or names a user.
-            statuses = vec![
-                (
-                    400,
-                    "Missing or invalid request headers (ACCESS_TYPE_REQUIRED, \
-                    INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, \
-                    ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND)",
-                ),
-                (
-                    401,
-                    "Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, \
-                    ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid \
-                    refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED)",
-                ),
-            ];
-        }
-        "send_contact_channel_verification_code" => statuses.extend([
-            (403, FORBIDDEN),
-            (404, CHANNEL_NOT_FOUND),
-            (
-                409,
-                "The channel is verified already (EMAIL_ALREADY_VERIFIED)",
-            ),
-            (413, TOO_LARGE),
-            (
-                502,
-                "The email could not be delivered (EMAIL_DELIVERY_FAILED); no code was kept",
-            ),
-        ]),
-        "verify_contact_channel" | "check_contact_channel_verification_code" => {
-            statuses[0] = (400, CODE_BAD_REQUEST);
-            statuses.extend([
-                (404, CODE_NOT_FOUND),
-                (409, CODE_CONFLICT),
-                (413, TOO_LARGE),
-            ]);
-        }
-        _ => {}
-    }
-    statuses
+        requirement
+    };
+    let refresh = kind == Security::RefreshToken;
+    json!([
+        with_token("publishable_client_key", true),
+        with_token("secret_server_key", refresh),
+        with_token("super_secret_admin_key", refresh),
+    ])
 }
 
 /// The spec as the server implements it: dropshot's rendering of the trait, plus what dropshot
@@ -136,7 +76,8 @@ pub fn openapi_document() -> Value {
     definition.description(DESCRIPTION);
     let mut doc = definition.json().expect("the spec serializes");
 
-    let header_scheme = |name: &str, what: &str| json!({ "type": "apiKey", "in": "header", "name": format!("x-stack-{name}"), "description": what });
+    // The spec names each header under the first prefix.
+    let header_scheme = |name: &str, what: &str| json!({ "type": "apiKey", "in": "header", "name": crate::prefixed_header(name)[0].as_str(), "description": what });
     doc["components"]["securitySchemes"] = json!({
         "project_id": header_scheme("project-id", "The project's id."),
         "access_type": header_scheme("access-type", "`client`, `server` or `admin`."),
@@ -146,11 +87,8 @@ pub fn openapi_document() -> Value {
         "access_token": header_scheme("access-token", "A user's access token (an ES256 JWT), with any access type."),
         "refresh_token": header_scheme("refresh-token", "A session's refresh token, for `refresh_session`."),
     });
-    doc["security"] = json!([
-        { "project_id": [], "access_type": [], "publishable_client_key": [], "access_token": [] },
-        { "project_id": [], "access_type": [], "secret_server_key": [] },
-        { "project_id": [], "access_type": [], "super_secret_admin_key": [] },
-    ]);
+    // Operations state theirs only where it differs from the keys.
+    doc["security"] = security(Security::Keys);
     doc["servers"] = json!([{
         "url": "http://127.0.0.1:8102",
         "description": "A local server, as `contact-channels serve` starts it",
@@ -179,42 +117,34 @@ pub fn openapi_document() -> Value {
                 continue;
             };
             for operation in item.values_mut() {
-                let id = operation["operationId"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned();
-                if id == "create_oauth_token" {
-                    // The client authenticates in the body.
-                    operation["security"] = json!([]);
+                let id = operation["operationId"].as_str().unwrap_or_default();
+                let row = operations::operation(id).unwrap_or_else(|| {
+                    panic!(
+                        "operation {id} has no row in api/src/operations.rs: add one to \
+                         OPERATIONS with the error codes it answers and its security"
+                    )
+                });
+                if row.security != Security::Keys {
+                    operation["security"] = security(row.security);
                 }
-                if id == "refresh_session" || id == "delete_current_session" {
-                    // A refresh token instead of an access token, with any key.
-                    operation["security"] = json!([
-                        { "project_id": [], "access_type": [], "publishable_client_key": [], "refresh_token": [] },
-                        { "project_id": [], "access_type": [], "secret_server_key": [], "refresh_token": [] },
-                        { "project_id": [], "access_type": [], "super_secret_admin_key": [], "refresh_token": [] },
-                    ]);
-                }
+                let schema = match row.error_body {
+                    ErrorBody::Api => "#/components/schemas/Error",
+                    ErrorBody::OAuth => "#/components/schemas/OAuthError",
+                };
                 let responses = &mut operation["responses"];
-                for (status, what) in error_statuses(&id) {
+                for (status, codes) in row.error_statuses() {
                     // One error type per operation, as generated clients expect.
-                    let schema = match id.as_str() {
-                        "create_oauth_token" => "#/components/schemas/OAuthError",
-                        _ => "#/components/schemas/Error",
-                    };
                     responses[status.to_string()] = json!({
-                        "description": what,
+                        "description": status_description(row, &codes),
                         "content": { "application/json": { "schema": { "$ref": schema } } }
                     });
                 }
-                if id == "create_oauth_token" {
+                if row.error_body == ErrorBody::OAuth {
                     // The API's own error body fits the OAuth error's shape too.
                     for range in ["4XX", "5XX"] {
                         responses[range] = json!({
                             "description": "Error",
-                            "content": { "application/json": { "schema": {
-                                "$ref": "#/components/schemas/OAuthError"
-                            } } }
+                            "content": { "application/json": { "schema": { "$ref": schema } } }
                         });
                     }
                 }

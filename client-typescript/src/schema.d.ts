@@ -564,7 +564,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthTokenResponse"];
                 };
             };
-            /** @description OAuth's invalid_request (a missing or malformed parameter) or unsupported_grant_type (a grant other than refresh_token) */
+            /** @description `invalid_request`: a missing or malformed parameter; `unsupported_grant_type`: a grant other than `refresh_token` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -573,7 +573,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description OAuth's invalid_client (an unknown project or a wrong publishable client key), or REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED (the session has ended) */
+            /** @description `invalid_client`: an unknown project or a wrong publishable client key; `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED` (in `code`): no valid refresh token: the session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -582,7 +582,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE` (in `code`): the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -633,7 +633,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -642,7 +642,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -651,7 +651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -682,7 +682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -691,7 +691,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project; `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`: no valid refresh token: the session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -722,7 +722,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionRefresh"];
                 };
             };
-            /** @description Missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND) */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -731,7 +731,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN), or no valid refresh token (REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project; `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`: no valid refresh token: the session has ended */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -771,7 +771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannelList"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -780,7 +780,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -789,7 +789,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -824,7 +824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -842,7 +842,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -851,7 +851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The user already has this value (CONTACT_CHANNEL_ALREADY_EXISTS), or another channel already uses it for auth (CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE) */
+            /** @description `CONTACT_CHANNEL_ALREADY_EXISTS`: the user already has this value; `CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE`: another user already uses this value for auth */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -860,7 +860,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -895,7 +895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers, VERIFICATION_CODE_EXPIRED or VERIFICATION_CODE_MAX_ATTEMPTS_REACHED */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -904,7 +904,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -913,7 +913,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such code (VERIFICATION_CODE_NOT_FOUND), or its channel was deleted (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `VERIFICATION_CODE_NOT_FOUND`: no such code; `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -922,7 +922,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The code was used (VERIFICATION_CODE_ALREADY_USED), the channel is verified already (EMAIL_ALREADY_VERIFIED), or its value changed since the code was sent (VERIFICATION_CODE_OUTDATED) */
+            /** @description `VERIFICATION_CODE_ALREADY_USED`: the code was used; `VERIFICATION_CODE_OUTDATED`: the channel's value changed since the code was sent; `EMAIL_ALREADY_VERIFIED`: the channel is verified already */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -931,7 +931,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -966,7 +966,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationCodeCheck"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers, VERIFICATION_CODE_EXPIRED or VERIFICATION_CODE_MAX_ATTEMPTS_REACHED */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -975,7 +975,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -984,7 +984,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such code (VERIFICATION_CODE_NOT_FOUND), or its channel was deleted (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `VERIFICATION_CODE_NOT_FOUND`: no such code; `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -993,7 +993,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The code was used (VERIFICATION_CODE_ALREADY_USED), the channel is verified already (EMAIL_ALREADY_VERIFIED), or its value changed since the code was sent (VERIFICATION_CODE_OUTDATED) */
+            /** @description `VERIFICATION_CODE_ALREADY_USED`: the code was used; `VERIFICATION_CODE_OUTDATED`: the channel's value changed since the code was sent; `EMAIL_ALREADY_VERIFIED`: the channel is verified already */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1002,7 +1002,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1038,7 +1038,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1047,7 +1047,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1056,7 +1056,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,7 +1065,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such contact channel (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1101,7 +1101,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1110,7 +1110,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1119,7 +1119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1128,7 +1128,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such contact channel (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1168,7 +1168,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1177,7 +1177,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1186,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1195,7 +1195,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such contact channel (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1204,7 +1204,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The user already has this value (CONTACT_CHANNEL_ALREADY_EXISTS), or another channel already uses it for auth (CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE) */
+            /** @description `CONTACT_CHANNEL_ALREADY_EXISTS`: the user already has this value; `CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE`: another user already uses this value for auth */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1213,7 +1213,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1253,7 +1253,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `REDIRECT_URL_NOT_WHITELISTED`: the callback URL is not on the project's trusted domains */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1262,7 +1262,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1271,7 +1271,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1280,7 +1280,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such contact channel (CONTACT_CHANNEL_NOT_FOUND) */
+            /** @description `CONTACT_CHANNEL_NOT_FOUND`: no such contact channel */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1289,7 +1289,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The channel is verified already (EMAIL_ALREADY_VERIFIED) */
+            /** @description `EMAIL_ALREADY_VERIFIED`: the channel is verified already */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1298,7 +1298,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1307,7 +1307,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The email could not be delivered (EMAIL_DELIVERY_FAILED); no code was kept */
+            /** @description `EMAIL_DELIVERY_FAILED`: the email could not be delivered; no code was kept */
             502: {
                 headers: {
                     [name: string]: unknown;
@@ -1342,7 +1342,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1351,7 +1351,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1360,7 +1360,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description The body is larger than the server accepts (REQUEST_BODY_TOO_LARGE) */
+            /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,7 +1394,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1403,7 +1403,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1412,7 +1412,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description A client acting on another user (CLIENT_CANNOT_ACCESS_OTHER_USER) */
+            /** @description `CLIENT_CANNOT_ACCESS_OTHER_USER`: a client acting on another user */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1421,7 +1421,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such user (USER_NOT_FOUND) */
+            /** @description `USER_NOT_FOUND`: no such user */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -1455,7 +1455,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description Invalid input (SCHEMA_ERROR, BODY_PARSING_ERROR), missing or invalid request headers (ACCESS_TYPE_REQUIRED, INVALID_ACCESS_TYPE, PROJECT_KEY_WITHOUT_ACCESS_TYPE, ACCESS_TYPE_WITHOUT_PROJECT_ID, CURRENT_PROJECT_NOT_FOUND), CANNOT_GET_OWN_USER_WITHOUT_USER or USER_ID_DOES_NOT_EXIST */
+            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1464,7 +1464,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Missing or wrong key, or a bad access token (UNPARSABLE_ACCESS_TOKEN, ACCESS_TOKEN_EXPIRED, INVALID_PROJECT_FOR_ACCESS_TOKEN, *_REQUIRED and INVALID_* key codes, INSUFFICIENT_ACCESS_TYPE) */
+            /** @description `PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT`: client access without its key; `INVALID_PUBLISHABLE_CLIENT_KEY`: a wrong publishable client key; `SERVER_AUTHENTICATION_REQUIRED`: server access without its key; `INVALID_SECRET_SERVER_KEY`: a wrong secret server key; `ADMIN_AUTHENTICATION_REQUIRED`: admin access without its key; `INVALID_SUPER_SECRET_ADMIN_KEY`: a wrong super secret admin key; `INSUFFICIENT_ACCESS_TYPE`: the access type may not call this operation; `UNPARSABLE_ACCESS_TOKEN`: the access token is not a valid token; `ACCESS_TOKEN_EXPIRED`: the access token has expired; `INVALID_PROJECT_FOR_ACCESS_TOKEN`: the access token is for another project */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1473,7 +1473,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description No such user (USER_NOT_FOUND) */
+            /** @description `USER_NOT_FOUND`: no such user */
             404: {
                 headers: {
                     [name: string]: unknown;

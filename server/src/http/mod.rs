@@ -13,6 +13,7 @@ mod headers;
 use crate::docs;
 use crate::ops::{Ops, Readiness};
 use crate::service::{CreateChannel, ListChannels, OAuthGrant, Service, UpdateChannel};
+use contact_channels_api::operations;
 use contact_channels_api::routes::Routes;
 use contact_channels_api::types::*;
 use contact_channels_api::{
@@ -114,7 +115,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         query: Checked<Query<ContactChannelListQuery>>,
     ) -> ApiResult<HttpResponseOk<ContactChannelList>> {
-        reply(&rqctx, "list_contact_channels", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let query = query.into_result()?.into_inner();
@@ -140,7 +141,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<ContactChannelCreate>,
     ) -> ApiResult<HttpResponseCreated<ContactChannel>> {
-        reply(&rqctx, "create_contact_channel", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
@@ -162,7 +163,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
-        reply(&rqctx, "get_contact_channel", async {
+        reply(&rqctx, async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
@@ -182,7 +183,7 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
         body: JsonBody<ContactChannelUpdate>,
     ) -> ApiResult<HttpResponseOk<ContactChannel>> {
-        reply(&rqctx, "update_contact_channel", async {
+        reply(&rqctx, async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
@@ -209,7 +210,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<ContactChannelPath>>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(&rqctx, "delete_contact_channel", async {
+        reply(&rqctx, async {
             if on_check_code_path(&rqctx) {
                 return Err(misrouted(&rqctx));
             }
@@ -229,7 +230,7 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<ContactChannelPath>>,
         body: JsonBody<VerificationCodeSend>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(&rqctx, "send_contact_channel_verification_code", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -252,7 +253,7 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<VerifyPath>>,
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(&rqctx, "verify_contact_channel", async {
+        reply(&rqctx, async {
             if path.into_result().is_err() {
                 return Err(misrouted(&rqctx));
             }
@@ -271,7 +272,7 @@ impl ContactChannelsApi for ServerImpl {
         path: Checked<Path<CheckCodePath>>,
         body: JsonBody<VerificationCode>,
     ) -> ApiResult<HttpResponseOk<VerificationCodeCheck>> {
-        reply(&rqctx, "check_contact_channel_verification_code", async {
+        reply(&rqctx, async {
             if path.into_result().is_err() {
                 return Err(misrouted(&rqctx));
             }
@@ -338,7 +339,7 @@ impl ContactChannelsApi for ServerImpl {
     async fn refresh_session(
         rqctx: RequestContext<Self::Context>,
     ) -> ApiResult<HttpResponseOk<SessionRefresh>> {
-        reply(&rqctx, "refresh_session", async {
+        reply(&rqctx, async {
             Ok(HttpResponseOk(Self::refresh(&rqctx).await?))
         })
         .await
@@ -348,7 +349,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: FormBody<OAuthTokenRequest>,
     ) -> ApiResult<HttpResponseHeaders<HttpResponseOk<OAuthTokenResponse>>> {
-        reply(&rqctx, "create_oauth_token", async {
+        reply(&rqctx, async {
             let body = body.into_result()?;
             let token = rqctx
                 .context()
@@ -379,7 +380,7 @@ impl ContactChannelsApi for ServerImpl {
     async fn delete_current_session(
         rqctx: RequestContext<Self::Context>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(&rqctx, "delete_current_session", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let token = refresh_token(&rqctx);
@@ -393,7 +394,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<UserCreate>,
     ) -> ApiResult<HttpResponseCreated<User>> {
-        reply(&rqctx, "create_user", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
@@ -409,7 +410,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<UserPath>>,
     ) -> ApiResult<HttpResponseOk<User>> {
-        reply(&rqctx, "get_user", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -424,7 +425,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         path: Checked<Path<UserPath>>,
     ) -> ApiResult<HttpResponseOk<Success>> {
-        reply(&rqctx, "delete_user", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let path = path.into_result()?.into_inner();
@@ -438,7 +439,7 @@ impl ContactChannelsApi for ServerImpl {
         rqctx: RequestContext<Self::Context>,
         body: JsonBody<SessionCreate>,
     ) -> ApiResult<HttpResponseOk<Session>> {
-        reply(&rqctx, "create_session", async {
+        reply(&rqctx, async {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)).await?;
             let body = body.into_result()?;
@@ -464,12 +465,15 @@ impl ServerImpl {
     }
 }
 
-/// Runs a handler's body and answers through [`Reply`], counting the request in the metrics.
+/// Runs a handler's body and answers through [`Reply`], counting the request in the metrics
+/// under its operation's id.
 async fn reply<R: HttpResponse>(
     rqctx: &RequestContext<HandlerContext>,
-    operation: &'static str,
     body: impl std::future::Future<Output = Result<R, ApiError>>,
 ) -> ApiResult<R> {
+    // The table's copy of the id is `'static`, as metric labels need; every operation has a row.
+    let operation = operations::operation(&rqctx.endpoint.operation_id)
+        .map_or("unlisted", |operation| operation.id);
     let request = rqctx.context().ops.start(operation);
     let reply = Reply(body.await, Finish::of(rqctx));
     if let Some(request) = request {
