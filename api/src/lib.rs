@@ -11,6 +11,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod operations;
 pub mod respond;
 pub mod routes;
 mod spec;
@@ -252,5 +253,13 @@ pub const TITLE: &str = "Contact channels";
 /// `info.version` of the spec; the generated client sends it as `api-version`.
 pub const VERSION: semver::Version = semver::Version::new(2, 1, 0);
 
-/// Header prefixes the server accepts; the spec documents the first.
+/// Header prefixes the server accepts and answers under; the spec documents the first.
 pub const HEADER_PREFIXES: [&str; 2] = ["x-stack-", "x-hexclave-"];
+
+/// A Stack Auth header (`project-id`, `known-error`, …) under every prefix of
+/// [`HEADER_PREFIXES`]: the one place header names are built.
+pub fn prefixed_header(name: &str) -> [http::HeaderName; HEADER_PREFIXES.len()] {
+    HEADER_PREFIXES.map(|prefix| {
+        http::HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name")
+    })
+}

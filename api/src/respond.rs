@@ -12,28 +12,29 @@
 //! origin can do nothing a script outside a browser could not: it must hold the keys or the
 //! access token itself. An operator can still restrict origins ([`Cors::Only`]).
 
+use crate::prefixed_header;
 use dropshot::{Body, RequestContext, ServerContext};
 use http::{header, HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use std::sync::LazyLock;
 
 /// `override-error-status` and `actual-status` under every prefix, built once: every request
 /// looks them up.
-static OVERRIDE_HEADERS: LazyLock<Vec<HeaderName>> =
-    LazyLock::new(|| prefixed("override-error-status"));
-static ACTUAL_STATUS_HEADERS: LazyLock<Vec<HeaderName>> =
-    LazyLock::new(|| prefixed("actual-status"));
-
-fn prefixed(name: &str) -> Vec<HeaderName> {
-    crate::HEADER_PREFIXES
-        .iter()
-        .map(|prefix| HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name"))
-        .collect()
-}
+static OVERRIDE_HEADERS: LazyLock<[HeaderName; 2]> =
+    LazyLock::new(|| prefixed_header("override-error-status"));
+static ACTUAL_STATUS_HEADERS: LazyLock<[HeaderName; 2]> =
+    LazyLock::new(|| prefixed_header("actual-status"));
 
 /// Response headers a browser app must read: known errors, the real status of an overridden
 /// error, rate limits, and the request id to quote in a report.
-const EXPOSED: &str = "x-stack-known-error, x-hexclave-known-error, x-stack-actual-status, \
-                       x-hexclave-actual-status, retry-after, x-request-id";
+static EXPOSED: LazyLock<HeaderValue> = LazyLock::new(|| {
+    let names: Vec<String> = ["known-error", "actual-status"]
+        .into_iter()
+        .flat_map(prefixed_header)
+        .map(|name| name.as_str().to_owned())
+        .chain(["retry-after".into(), "x-request-id".into()])
+        .collect();
+    HeaderValue::try_from(names.join(", ")).expect("header names are a valid value")
+});
 /// How long a browser may reuse a preflight, in seconds (Chromium caps it at two hours).
 const PREFLIGHT_MAX_AGE: &str = "7200";
 
@@ -73,10 +74,7 @@ impl Cors {
         }
         if let Some(origin) = self.allow_origin(request.get(header::ORIGIN)) {
             into.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            into.insert(
-                header::ACCESS_CONTROL_EXPOSE_HEADERS,
-                HeaderValue::from_static(EXPOSED),
-            );
+            into.insert(header::ACCESS_CONTROL_EXPOSE_HEADERS, EXPOSED.clone());
         }
     }
 

@@ -31,8 +31,14 @@ pub mod rules {
         |((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9]))\
         (:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?\
         ([/?#][!-~]*)?$";
-    /// A list cursor: 16 lowercase hex digits, as `next_cursor` gives them.
+    /// A list cursor: [`CURSOR_DIGITS`] lowercase hex digits, as `next_cursor` gives them.
     pub const CURSOR_PATTERN: &str = "^[0-9a-f]{16}$";
+    /// How many hex digits a cursor has.
+    pub const CURSOR_DIGITS: usize = 16;
+    /// The page size of a paginated list that names none.
+    pub const DEFAULT_PAGE_SIZE: u32 = 100;
+    /// The largest page size.
+    pub const MAX_PAGE_SIZE: u32 = 1000;
     /// Longest email address (RFC 5321's path limit).
     pub const MAX_EMAIL_LENGTH: u32 = 254;
     /// Longest a session may last: one year, in milliseconds (also the default).
@@ -314,7 +320,7 @@ pub struct ContactChannelListQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact_channel_id: Option<String>,
     /// Page size, 1 to 1000 (default 100). Giving it paginates a per-user list too.
-    #[schemars(range(min = 1, max = 1000))]
+    #[schemars(range(min = 1, max = "rules::MAX_PAGE_SIZE"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// The `next_cursor` of the previous page.
@@ -391,7 +397,7 @@ pub struct SessionCreate {
     #[schemars(schema_with = "field::user_id")]
     pub user_id: String,
     /// How long the refresh token lives, in milliseconds: at most one year, the default.
-    #[schemars(range(min = 1, max = 31_536_000_000u64))]
+    #[schemars(range(min = 1, max = "rules::MAX_SESSION_MILLIS"))]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_in_millis: Option<u64>,
     /// Whether an admin signs in as the user. Stack Auth's SDK always sends it; this server
@@ -538,4 +544,33 @@ pub struct CheckCodePath {
     pub user_id: VerifySegment,
     /// Always `check-code`.
     pub contact_channel_id: CheckCodeSegment,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rules::*;
+    use serde_json::Value;
+
+    #[test]
+    fn the_cursor_pattern_has_the_cursor_digits() {
+        assert_eq!(CURSOR_PATTERN, format!("^[0-9a-f]{{{CURSOR_DIGITS}}}$"));
+    }
+
+    /// Doc comments cannot name a constant, so the prose is held to the limits here.
+    #[test]
+    fn the_page_size_prose_states_the_limits() {
+        let doc = crate::openapi_document();
+        let parameters = doc["paths"]["/api/v1/contact-channels"]["get"]["parameters"]
+            .as_array()
+            .unwrap();
+        let limit = parameters.iter().find(|p| p["name"] == "limit").unwrap();
+        assert_eq!(limit["schema"]["maximum"], Value::from(MAX_PAGE_SIZE));
+        let prose = limit["description"].as_str().unwrap();
+        assert!(
+            prose.contains(&format!(
+                "1 to {MAX_PAGE_SIZE} (default {DEFAULT_PAGE_SIZE})"
+            )),
+            "{prose}"
+        );
+    }
 }

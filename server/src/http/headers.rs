@@ -1,8 +1,9 @@
-//! Stack Auth's request headers, each accepted under every prefix of [`HEADER_PREFIXES`].
+//! Stack Auth's request headers, each accepted under every prefix of
+//! [`contact_channels_api::HEADER_PREFIXES`].
 
 use super::HandlerContext;
 use crate::service::RequestHeaders;
-use contact_channels_api::HEADER_PREFIXES;
+use contact_channels_api::prefixed_header;
 use dropshot::RequestContext;
 use http::HeaderName;
 use std::sync::LazyLock;
@@ -18,17 +19,12 @@ static AUTH_HEADERS: LazyLock<[[HeaderName; 2]; 6]> = LazyLock::new(|| {
         "super-secret-admin-key",
         "access-token",
     ]
-    .map(prefixed)
+    .map(prefixed_header)
 });
 
 /// The refresh token, which `refresh_session` reads.
-static REFRESH_TOKEN: LazyLock<[HeaderName; 2]> = LazyLock::new(|| prefixed("refresh-token"));
-
-/// A header's name under every prefix.
-fn prefixed(name: &str) -> [HeaderName; 2] {
-    HEADER_PREFIXES
-        .map(|prefix| HeaderName::try_from(format!("{prefix}{name}")).expect("a valid header name"))
-}
+static REFRESH_TOKEN: LazyLock<[HeaderName; 2]> =
+    LazyLock::new(|| prefixed_header("refresh-token"));
 
 /// A header under the first of its names present.
 fn header(rqctx: &RequestContext<HandlerContext>, names: &[HeaderName]) -> Option<String> {

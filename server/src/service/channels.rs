@@ -2,7 +2,9 @@
 //! reading, updating and deleting them.
 
 use super::input::{client_sets_verified, normalize_email, parse_uuid};
-use super::{Access, Caller, Service, ServiceError, DEFAULT_LIMIT, MAX_LIMIT};
+use super::{
+    Access, Caller, Service, ServiceError, CURSOR_DIGITS, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE,
+};
 use crate::store::{ChannelChanges, ChannelFilter, ChannelRecord, NewChannel};
 use uuid::Uuid;
 
@@ -67,15 +69,15 @@ impl Service {
             .map(|id| parse_uuid("contact_channel_id", id))
             .transpose()?;
         if let Some(limit) = input.limit {
-            if !(1..=MAX_LIMIT).contains(&limit) {
+            if !(1..=MAX_PAGE_SIZE).contains(&limit) {
                 return Err(ServiceError::InvalidInput(format!(
-                    "limit: must be between 1 and {MAX_LIMIT}, got {limit}"
+                    "limit: must be between 1 and {MAX_PAGE_SIZE}, got {limit}"
                 )));
             }
         }
         let after_seq = input.cursor.as_deref().map(decode_cursor).transpose()?;
         let paginated = user_id.is_none() || input.limit.is_some() || after_seq.is_some();
-        let limit = paginated.then(|| input.limit.unwrap_or(DEFAULT_LIMIT));
+        let limit = paginated.then(|| input.limit.unwrap_or(DEFAULT_PAGE_SIZE));
         let filter = ChannelFilter {
             user_id,
             channel_id,
@@ -189,14 +191,15 @@ impl Service {
     }
 }
 
-/// A cursor is the position of the last row of a page as 16 lowercase hex digits: a shape the
-/// spec states exactly, so any cursor of that shape is valid (one past every row reads nothing).
+/// A cursor is the position of the last row of a page as [`CURSOR_DIGITS`] lowercase hex
+/// digits: a shape the spec states exactly, so any cursor of that shape is valid (one past every
+/// row reads nothing).
 fn encode_cursor(seq: i64) -> String {
-    format!("{seq:016x}")
+    format!("{seq:0CURSOR_DIGITS$x}")
 }
 
 fn decode_cursor(cursor: &str) -> Result<i64, ServiceError> {
-    let valid = cursor.len() == 16
+    let valid = cursor.len() == CURSOR_DIGITS
         && cursor
             .bytes()
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
@@ -205,9 +208,9 @@ fn decode_cursor(cursor: &str) -> Result<i64, ServiceError> {
         .flatten()
         .map(|seq| seq.min(i64::MAX as u64) as i64)
         .ok_or_else(|| {
-            ServiceError::InvalidInput(
-                "cursor: must be 16 lowercase hex digits, a next_cursor".into(),
-            )
+            ServiceError::InvalidInput(format!(
+                "cursor: must be {CURSOR_DIGITS} lowercase hex digits, a next_cursor"
+            ))
         })
 }
 
@@ -229,6 +232,28 @@ mod tests {
             "000000000000002a0",
         ] {
             assert!(decode_cursor(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_spec_pattern_and_the_parser_take_the_same_cursors() {
+        let pattern =
+            regex::Regex::new(contact_channels_api::types::rules::CURSOR_PATTERN).unwrap();
+        for cursor in [
+            encode_cursor(0),
+            encode_cursor(i64::MAX),
+            "000000000000002a".into(),
+            "000000000000002A".into(),
+            "000000000000002a0".into(),
+            "00000000000002a".into(),
+            "g000000000000000".into(),
+            String::new(),
+        ] {
+            assert_eq!(
+                pattern.is_match(&cursor),
+                decode_cursor(&cursor).is_ok(),
+                "{cursor:?}"
+            );
         }
     }
 

@@ -42,10 +42,7 @@ impl Default for ServiceConfig {
     }
 }
 
-/// The default page size of paginated lists, and the largest one.
-pub const DEFAULT_LIMIT: u32 = 100;
-pub const MAX_LIMIT: u32 = 1000;
-/// Longest email address accepted (RFC 5321's path limit).
-pub const MAX_EMAIL_LENGTH: usize = 254;
-/// Longest a session may last: one year, in milliseconds.
-pub const MAX_SESSION_MILLIS: u64 = 365 * 24 * 60 * 60 * 1000;
+/// The input limits the spec states, from their one home in the API crate.
+pub use contact_channels_api::types::rules::{
+    CURSOR_DIGITS, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_SESSION_MILLIS,
+};

@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(failed.to_string(), "signing an access token");
         assert_eq!(failed.source().unwrap().to_string(), "connection refused");
 
-        let mail = ServiceError::EmailDeliveryFailed(MailError("SMTP delivery failed".into()));
+        let mail = ServiceError::EmailDeliveryFailed(MailError::new("SMTP delivery failed"));
         assert_eq!(mail.source().unwrap().to_string(), "SMTP delivery failed");
     }
 }

@@ -24,7 +24,7 @@ pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
     let trimmed = value.trim();
     // Quoted local parts and address literals are valid RFC 5322 but not accepted by Stack Auth.
     let exotic = trimmed.contains(['"', '[', ']', ' ', '\t']);
-    if trimmed.chars().count() > MAX_EMAIL_LENGTH
+    if trimmed.chars().count() > MAX_EMAIL_LENGTH as usize
         || exotic
         || !email_address::EmailAddress::is_valid(trimmed)
     {
@@ -38,6 +38,24 @@ pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spec_pattern_and_the_parser_take_the_same_ids() {
+        let pattern = regex::Regex::new(contact_channels_api::types::rules::UUID_PATTERN).unwrap();
+        for id in [
+            "3241a285-8329-4d69-8f3d-316e08cf140c",
+            "3241A285-8329-4D69-8F3D-316E08CF140C",
+            "3241a2858329-4d69-8f3d-316e08cf140c",
+            "3241a28583294d698f3d316e08cf140c",
+            "{3241a285-8329-4d69-8f3d-316e08cf140c}",
+            "urn:uuid:3241a285-8329-4d69-8f3d-316e08cf140c",
+            "3241a285-8329-4d69-8f3d-316e08cf140g",
+            "3241a285-8329-4d69-8f3d-316e08cf140c ",
+            "",
+        ] {
+            assert_eq!(pattern.is_match(id), parse_uuid("id", id).is_ok(), "{id:?}");
+        }
+    }
 
     #[test]
     fn emails_are_trimmed_validated_and_lowercased() {

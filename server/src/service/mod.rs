@@ -24,11 +24,12 @@ pub mod verification;
 pub use auth::{Access, Caller, ProjectKeys, RequestHeaders};
 pub use channels::{ChannelPage, CreateChannel, ListChannels, UpdateChannel};
 pub use config::{
-    Clock, ServiceConfig, SystemClock, DEFAULT_LIMIT, MAX_EMAIL_LENGTH, MAX_LIMIT,
-    MAX_SESSION_MILLIS,
+    Clock, ServiceConfig, SystemClock, CURSOR_DIGITS, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH,
+    MAX_PAGE_SIZE, MAX_SESSION_MILLIS,
 };
 pub use error::ServiceError;
 pub use input::normalize_email;
+pub use projects::ProjectSummary;
 pub use sessions::{OAuthGrant, OAuthToken, SessionTokens};
 
 use crate::mail::Mailer;

@@ -7,6 +7,13 @@ use crate::store::TrustChange;
 use std::sync::Arc;
 use std::time::Instant;
 
+/// What a project listing shows of each project: nothing secret.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProjectSummary {
+    pub id: String,
+    pub display_name: String,
+}
+
 impl Service {
     /// Creates a project and returns its keys (shown once).
     pub async fn create_project(
@@ -18,6 +25,18 @@ impl Service {
             auth::new_project(display_name, allow_localhost, self.clock.now_millis());
         self.store.create_project(&record).await?;
         Ok(keys)
+    }
+
+    /// Every project, oldest first: its id and name.
+    pub async fn list_projects(&self) -> Result<Vec<ProjectSummary>, ServiceError> {
+        let records = self.store.list_projects().await?;
+        Ok(records
+            .into_iter()
+            .map(|record| ProjectSummary {
+                id: record.id,
+                display_name: record.display_name,
+            })
+            .collect())
     }
 
     /// Creates a project only if the database has none, atomically; its keys if it did.
