@@ -7,10 +7,12 @@
 
 use crate::error::ApiError;
 use async_trait::async_trait;
+use bytes::Bytes;
 use dropshot::{
     ApiEndpointBodyContentType, ExclusiveExtractor, ExtractorMetadata, RequestContext,
-    ServerContext, SharedExtractor, TypedBody, UntypedBody,
+    ServerContext, SharedExtractor, TypedBody,
 };
+use http_body_util::{BodyExt, LengthLimitError, Limited};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
@@ -70,15 +72,23 @@ pub fn parse_json_body<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError>
     })
 }
 
-/// The request body, within the server's size limit.
+/// The request body, within the server's size limit: past it `REQUEST_BODY_TOO_LARGE`; a body
+/// that breaks off (a client that hung up, a malformed chunk) is `BODY_PARSING_ERROR`.
 async fn read_body<Context: ServerContext>(
     rqctx: &RequestContext<Context>,
     request: hyper::Request<dropshot::Body>,
-) -> Result<UntypedBody, ApiError> {
-    UntypedBody::from_request(rqctx, request)
-        .await
-        // Reading can only fail on the size limit (or a client that went away).
-        .map_err(|e| ApiError::new(crate::ErrorCode::RequestBodyTooLarge, e.external_message))
+) -> Result<Bytes, ApiError> {
+    let cap = rqctx.request_body_max_bytes();
+    match Limited::new(request.into_body(), cap).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(ApiError::new(
+            crate::ErrorCode::RequestBodyTooLarge,
+            format!("request body exceeded maximum size of {cap} bytes"),
+        )),
+        Err(e) => Err(ApiError::body_parsing(format!(
+            "the request body could not be read: {e}"
+        ))),
+    }
 }
 
 #[async_trait]
@@ -91,9 +101,7 @@ where
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, dropshot::HttpError> {
         let body = read_body(rqctx, request).await;
-        Ok(JsonBody(
-            body.and_then(|body| parse_json_body(body.as_bytes())),
-        ))
+        Ok(JsonBody(body.and_then(|body| parse_json_body(&body))))
     }
 
     fn metadata(content_type: ApiEndpointBodyContentType) -> ExtractorMetadata {
@@ -122,7 +130,7 @@ where
         request: hyper::Request<dropshot::Body>,
     ) -> Result<Self, dropshot::HttpError> {
         let parsed = read_body(rqctx, request).await.and_then(|body| {
-            serde_urlencoded::from_bytes(body.as_bytes())
+            serde_urlencoded::from_bytes(&body)
                 .map_err(|e| ApiError::new(crate::ErrorCode::OAuthInvalidRequest, e.to_string()))
         });
         Ok(FormBody(parsed))

@@ -19,10 +19,36 @@ pub struct Email {
     pub html: String,
 }
 
-/// Why a message was not sent.
+/// Why a message was not sent: what was being done, and the underlying error as the source
+/// (logged with its whole chain, never shown to API clients).
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct MailError(pub String);
+#[error("{context}")]
+pub struct MailError {
+    context: String,
+    #[source]
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl MailError {
+    /// A failure with no underlying error.
+    pub fn new(context: impl Into<String>) -> Self {
+        MailError {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// A failure while doing `context`, caused by `source`.
+    pub fn caused_by(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        MailError {
+            context: context.into(),
+            source: Some(Box::new(source)),
+        }
+    }
+}
 
 /// Something that delivers email.
 #[async_trait]
@@ -42,11 +68,13 @@ impl SmtpMailer {
     /// `smtps://host:port` (TLS from the start), with `user:password@` for authentication.
     pub fn new(url: &str, from: &str) -> Result<Self, MailError> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-            .map_err(|e| MailError(format!("SMTP URL {:?}: {e}", crate::redact_password(url))))?
+            .map_err(|e| {
+                MailError::caused_by(format!("SMTP URL {:?}", crate::redact_password(url)), e)
+            })?
             .build();
         let from = from
             .parse()
-            .map_err(|e| MailError(format!("from address {from:?}: {e}")))?;
+            .map_err(|e| MailError::caused_by(format!("from address {from:?}"), e))?;
         Ok(SmtpMailer { transport, from })
     }
 }
@@ -57,7 +85,7 @@ impl Mailer for SmtpMailer {
         let to: Mailbox = email
             .to
             .parse()
-            .map_err(|e| MailError(format!("address {:?}: {e}", email.to)))?;
+            .map_err(|e| MailError::caused_by(format!("address {:?}", email.to), e))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -66,12 +94,12 @@ impl Mailer for SmtpMailer {
                 email.text.clone(),
                 email.html.clone(),
             ))
-            .map_err(|e| MailError(format!("building the message: {e}")))?;
+            .map_err(|e| MailError::caused_by("building the message", e))?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| MailError(format!("SMTP delivery failed: {e}")))
+            .map_err(|e| MailError::caused_by("SMTP delivery failed", e))
     }
 }
 
@@ -97,16 +125,16 @@ impl Mailer for OutboxMailer {
         // Sortable by time, unique across instances; written whole, then renamed into place.
         let name = format!("{micros:020}-{}.json", uuid::Uuid::new_v4().simple());
         let json = serde_json::to_vec_pretty(email).expect("an email serializes");
-        tokio::fs::create_dir_all(&self.dir)
-            .await
-            .map_err(|e| MailError(format!("creating the outbox {}: {e}", self.dir.display())))?;
+        tokio::fs::create_dir_all(&self.dir).await.map_err(|e| {
+            MailError::caused_by(format!("creating the outbox {}", self.dir.display()), e)
+        })?;
         let partial = self.dir.join(format!(".{name}.partial"));
         tokio::fs::write(&partial, json)
             .await
-            .map_err(|e| MailError(format!("writing to the outbox: {e}")))?;
+            .map_err(|e| MailError::caused_by("writing to the outbox", e))?;
         tokio::fs::rename(&partial, self.dir.join(&name))
             .await
-            .map_err(|e| MailError(format!("writing to the outbox: {e}")))
+            .map_err(|e| MailError::caused_by("writing to the outbox", e))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `contact-channels`: run the server, manage projects.
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use contact_channels_api::Cors;
 use contact_channels_server::mail::read_outbox;
 use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
@@ -11,6 +11,7 @@ use contact_channels_server::store::postgres::PgSettings;
 use contact_channels_server::store::{Store, TrustChange};
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tracing_subscriber::layer::SubscriberExt;
@@ -20,6 +21,26 @@ use tracing_subscriber::Layer;
 #[derive(Parser)]
 #[command(version, about = "Stack Auth-compatible contact-channel API server")]
 struct Cli {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Folder of the outbox, where email goes when no SMTP server is configured.
+    #[arg(
+        long,
+        global = true,
+        env = "CONTACT_CHANNELS_OUTBOX",
+        default_value = "contact-channels-outbox"
+    )]
+    outbox: PathBuf,
+    /// Log level; `info` also logs every request, which costs throughput.
+    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
+    log_level: LogLevel,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Which database to open, and how to treat PostgreSQL.
+#[derive(Args)]
+struct DatabaseArgs {
     /// SQLite database file (created if missing), `:memory:`, or a `postgres://` URL.
     #[arg(
         long,
@@ -60,75 +81,29 @@ struct Cli {
         default_value_t = 30
     )]
     pg_startup_wait: u64,
-    /// Folder of the outbox, where email goes when no SMTP server is configured.
-    #[arg(
-        long,
-        global = true,
-        env = "CONTACT_CHANNELS_OUTBOX",
-        default_value = "contact-channels-outbox"
-    )]
-    outbox: std::path::PathBuf,
-    /// Log level; `info` also logs every request, which costs throughput.
-    #[arg(long, global = true, value_enum, default_value_t = LogLevel::Warn)]
-    log_level: LogLevel,
-    #[command(subcommand)]
-    command: Command,
+}
+
+impl DatabaseArgs {
+    /// Opens the store at `database`, or at `--database`.
+    async fn open_at(&self, database: &str) -> Result<Arc<dyn Store>> {
+        let pg = PgSettings {
+            pool_size: self.pg_pool_size,
+            connect_timeout: Duration::from_secs(self.pg_connect_timeout),
+            statement_timeout: Duration::from_secs(self.pg_statement_timeout),
+        };
+        server::open_store(database, &pg, Duration::from_secs(self.pg_startup_wait)).await
+    }
+
+    async fn open(&self) -> Result<Arc<dyn Store>> {
+        self.open_at(&self.database).await
+    }
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API. On an empty database, first creates a development project and prints its
     /// id and keys as `STACK_...=` lines.
-    Serve {
-        /// Address and port to listen on.
-        #[arg(long, env = "CONTACT_CHANNELS_BIND", default_value = "127.0.0.1:8102")]
-        bind: SocketAddr,
-        /// Send email through this SMTP server: `smtp://host:port` (add `?tls=required` for
-        /// STARTTLS) or `smtps://user:password@host:465`. Without it, email goes to the outbox.
-        #[arg(long, env = "CONTACT_CHANNELS_SMTP_URL")]
-        smtp_url: Option<String>,
-        /// The From address of the email sent.
-        #[arg(
-            long,
-            env = "CONTACT_CHANNELS_MAIL_FROM",
-            default_value = "Contact channels <noreply@localhost>"
-        )]
-        mail_from: String,
-        /// A throwaway server for tests: an in-memory database (whatever --database says) and an
-        /// outbox in a temporary folder, removed at exit. Prints one JSON line on stdout: the
-        /// base URL, the development project's id and keys, and the outbox folder.
-        #[arg(long)]
-        ephemeral: bool,
-        /// On SIGTERM or Ctrl-C: seconds to keep serving while `/readyz` answers 503, so that
-        /// load balancers stop sending requests before the listener closes.
-        #[arg(long, env = "CONTACT_CHANNELS_DRAIN_DELAY", default_value_t = 0.0, value_parser = seconds)]
-        drain_delay: f64,
-        /// Count requests for `/metrics` (`--metrics false` turns both off).
-        #[arg(
-            long,
-            env = "CONTACT_CHANNELS_METRICS",
-            default_value_t = true,
-            action = clap::ArgAction::Set
-        )]
-        metrics: bool,
-        /// Log this fraction of requests (0 to 1) as JSON lines on stderr: request id, method,
-        /// operation, status, latency. 0.01 logs one in a hundred.
-        #[arg(
-            long,
-            env = "CONTACT_CHANNELS_ACCESS_LOG_SAMPLE",
-            default_value_t = 0.0,
-            value_parser = fraction
-        )]
-        access_log_sample: f64,
-        /// Browser apps may call the API only from these origins (comma-separated, such as
-        /// `https://app.example.com`); without it, from any origin (README → Using it from a
-        /// browser app).
-        #[arg(long, env = "CONTACT_CHANNELS_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
-        cors_origins: Option<Vec<String>>,
-        /// Then: seconds the requests in flight get to finish before the server exits anyway.
-        #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
-        shutdown_timeout: f64,
-    },
+    Serve(ServeArgs),
     /// Manage projects.
     #[command(subcommand)]
     Project(ProjectCommand),
@@ -140,6 +115,59 @@ enum Command {
     },
     /// Apply the database migrations and exit (`serve` also applies them on start).
     Migrate,
+}
+
+/// The options of `serve`.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "CONTACT_CHANNELS_BIND", default_value = "127.0.0.1:8102")]
+    bind: SocketAddr,
+    /// Send email through this SMTP server: `smtp://host:port` (add `?tls=required` for
+    /// STARTTLS) or `smtps://user:password@host:465`. Without it, email goes to the outbox.
+    #[arg(long, env = "CONTACT_CHANNELS_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// The From address of the email sent.
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_MAIL_FROM",
+        default_value = "Contact channels <noreply@localhost>"
+    )]
+    mail_from: String,
+    /// A throwaway server for tests: an in-memory database (whatever --database says) and an
+    /// outbox in a temporary folder, removed at exit. Prints one JSON line on stdout: the
+    /// base URL, the development project's id and keys, and the outbox folder.
+    #[arg(long)]
+    ephemeral: bool,
+    /// On SIGTERM or Ctrl-C: seconds to keep serving while `/readyz` answers 503, so that
+    /// load balancers stop sending requests before the listener closes.
+    #[arg(long, env = "CONTACT_CHANNELS_DRAIN_DELAY", default_value_t = 0.0, value_parser = seconds)]
+    drain_delay: f64,
+    /// Count requests for `/metrics` (`--metrics false` turns both off).
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_METRICS",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    metrics: bool,
+    /// Log this fraction of requests (0 to 1) as JSON lines on stderr: request id, method,
+    /// operation, status, latency. 0.01 logs one in a hundred.
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_ACCESS_LOG_SAMPLE",
+        default_value_t = 0.0,
+        value_parser = fraction
+    )]
+    access_log_sample: f64,
+    /// Browser apps may call the API only from these origins (comma-separated, such as
+    /// `https://app.example.com`); without it, from any origin (README → Using it from a
+    /// browser app).
+    #[arg(long, env = "CONTACT_CHANNELS_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
+    cors_origins: Option<Vec<String>>,
+    /// Then: seconds the requests in flight get to finish before the server exits anyway.
+    #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
+    shutdown_timeout: f64,
 }
 
 #[derive(Subcommand)]
@@ -243,7 +271,7 @@ async fn wait_for_shutdown() -> Result<()> {
 }
 
 /// A service for administrative commands, which send no email.
-fn admin_service(store: Arc<dyn Store>, outbox: &std::path::Path) -> Result<Service> {
+fn admin_service(store: Arc<dyn Store>, outbox: &Path) -> Result<Service> {
     let mailer = server::open_mailer(None, "noreply@localhost", outbox)?;
     Ok(Service::new(
         store,
@@ -266,11 +294,9 @@ fn print_keys(keys: &ProjectKeys) {
     );
 }
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
-    // The log at --log-level, and the access log, when sampled, as JSON lines of its own.
-    let level = tracing_subscriber::filter::LevelFilter::from_level(cli.log_level.tracing());
+/// The log at `level` on stderr, and the access log, when sampled, as JSON lines of its own.
+fn init_logging(level: LogLevel) {
+    let level = tracing_subscriber::filter::LevelFilter::from_level(level.tracing());
     tracing_subscriber::registry()
         .with(
             tracing_subscriber::fmt::layer()
@@ -290,112 +316,116 @@ async fn main() -> Result<()> {
                 ),
         )
         .init();
-    let pg = PgSettings {
-        pool_size: cli.pg_pool_size,
-        connect_timeout: Duration::from_secs(cli.pg_connect_timeout),
-        statement_timeout: Duration::from_secs(cli.pg_statement_timeout),
-    };
-    let ephemeral = matches!(
-        cli.command,
-        Command::Serve {
-            ephemeral: true,
-            ..
-        }
-    );
-    let database = if ephemeral { ":memory:" } else { &cli.database };
-    let store = server::open_store(database, &pg, Duration::from_secs(cli.pg_startup_wait)).await?;
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_level);
     match cli.command {
-        Command::Serve {
-            bind,
-            smtp_url,
-            mail_from,
-            ephemeral,
-            drain_delay,
-            shutdown_timeout,
-            metrics,
-            access_log_sample,
-            cors_origins,
-        } => {
-            let outbox = if ephemeral {
-                std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()))
+        Command::Serve(args) => serve(&cli.database, &cli.outbox, cli.log_level, args).await,
+        Command::Project(command) => project(&cli.database, &cli.outbox, command).await,
+        Command::Outbox { last } => print_outbox(&cli.outbox, last),
+        Command::Migrate => migrate(&cli.database).await,
+    }
+}
+
+/// `serve`: the API until SIGTERM or Ctrl-C, then a drain.
+async fn serve(
+    database: &DatabaseArgs,
+    outbox: &Path,
+    log_level: LogLevel,
+    args: ServeArgs,
+) -> Result<()> {
+    let (store, outbox) = if args.ephemeral {
+        let outbox =
+            std::env::temp_dir().join(format!("contact-channels-outbox-{}", std::process::id()));
+        (database.open_at(":memory:").await?, outbox)
+    } else {
+        (database.open().await?, outbox.to_owned())
+    };
+    let mailer = server::open_mailer(args.smtp_url.as_deref(), &args.mail_from, &outbox)?;
+    let config = ServerConfig {
+        bind: args.bind,
+        log_level: log_level.dropshot(),
+        service: ServiceConfig {
+            issuer_base_url: format!("http://{}", args.bind),
+            ..ServiceConfig::default()
+        },
+        ops: OpsConfig {
+            metrics: args.metrics,
+            access_log_every: if args.access_log_sample > 0.0 {
+                (1.0 / args.access_log_sample).round().max(1.0) as u64
             } else {
-                cli.outbox.clone()
-            };
-            let mailer = server::open_mailer(smtp_url.as_deref(), &mail_from, &outbox)?;
-            let config = ServerConfig {
-                bind,
-                log_level: cli.log_level.dropshot(),
-                service: ServiceConfig {
-                    issuer_base_url: format!("http://{bind}"),
-                    ..ServiceConfig::default()
-                },
-                ops: OpsConfig {
-                    metrics,
-                    access_log_every: if access_log_sample > 0.0 {
-                        (1.0 / access_log_sample).round().max(1.0) as u64
-                    } else {
-                        0
-                    },
-                },
-                cors: cors_origins.map_or(Cors::Any, Cors::Only),
-            };
-            let running = server::start(config, Backends::new(store, mailer)).await?;
-            let keys = server::ensure_development_project(&running.service).await?;
-            if ephemeral {
-                let keys = keys.context("an in-memory database starts empty")?;
-                println!(
-                    "{}",
-                    serde_json::json!({
-                        "url": running.url(),
-                        "project_id": keys.project_id,
-                        "publishable_client_key": keys.publishable_client_key,
-                        "secret_server_key": keys.secret_server_key,
-                        "super_secret_admin_key": keys.super_secret_admin_key,
-                        "outbox": outbox,
-                    })
-                );
-            } else if let Some(keys) = keys {
-                eprintln!("Created a development project; its keys are shown only now:");
-                print_keys(&keys);
-            }
-            eprintln!("contact-channels listening on {}", running.url());
-            wait_for_shutdown().await?;
-            eprintln!("shutting down: draining, then finishing requests in flight");
-            running
-                .shutdown(
-                    Duration::from_secs_f64(drain_delay),
-                    Duration::from_secs_f64(shutdown_timeout),
-                )
-                .await?;
-            if ephemeral {
-                // Best effort: the folder exists only once an email was written.
-                let _ = std::fs::remove_dir_all(&outbox);
-            }
-            Ok(())
-        }
-        Command::Project(ProjectCommand::Create {
+                0
+            },
+        },
+        cors: args.cors_origins.map_or(Cors::Any, Cors::Only),
+    };
+    let running = server::start(config, Backends::new(store, mailer)).await?;
+    let keys = server::ensure_development_project(&running.service).await?;
+    if args.ephemeral {
+        let keys = keys.context("an in-memory database starts empty")?;
+        println!(
+            "{}",
+            serde_json::json!({
+                "url": running.url(),
+                "project_id": keys.project_id,
+                "publishable_client_key": keys.publishable_client_key,
+                "secret_server_key": keys.secret_server_key,
+                "super_secret_admin_key": keys.super_secret_admin_key,
+                "outbox": outbox,
+            })
+        );
+    } else if let Some(keys) = keys {
+        eprintln!("Created a development project; its keys are shown only now:");
+        print_keys(&keys);
+    }
+    eprintln!("contact-channels listening on {}", running.url());
+    wait_for_shutdown().await?;
+    eprintln!("shutting down: draining, then finishing requests in flight");
+    running
+        .shutdown(
+            Duration::from_secs_f64(args.drain_delay),
+            Duration::from_secs_f64(args.shutdown_timeout),
+        )
+        .await?;
+    if args.ephemeral {
+        // Best effort: the folder exists only once an email was written.
+        let _ = std::fs::remove_dir_all(&outbox);
+    }
+    Ok(())
+}
+
+/// `project …`: create, list and change projects, through the service.
+async fn project(database: &DatabaseArgs, outbox: &Path, command: ProjectCommand) -> Result<()> {
+    let service = admin_service(database.open().await?, outbox)?;
+    match command {
+        ProjectCommand::Create {
             display_name,
             allow_localhost,
-        }) => {
-            let service = admin_service(store, &cli.outbox)?;
+        } => {
             let keys = service
                 .create_project(&display_name, allow_localhost)
                 .await?;
             print_keys(&keys);
-            Ok(())
         }
-        Command::Project(ProjectCommand::Update {
+        ProjectCommand::List => {
+            for project in service.list_projects().await? {
+                println!("{}\t{}", project.id, project.display_name);
+            }
+        }
+        ProjectCommand::Update {
             project_id,
             add,
             remove,
             allow_localhost,
-        }) => {
+        } => {
             let change = TrustChange {
                 add,
                 remove,
                 allow_localhost,
             };
-            let service = admin_service(store, &cli.outbox)?;
             let (domains, allow_localhost) = service
                 .change_project_trust(&project_id, &change)
                 .await
@@ -409,34 +439,36 @@ async fn main() -> Result<()> {
                 }
             );
             println!("allow localhost: {allow_localhost}");
-            Ok(())
-        }
-        Command::Outbox { last } => {
-            let messages = read_outbox(&cli.outbox)
-                .with_context(|| format!("reading the outbox {}", cli.outbox.display()))?;
-            let shown = if last {
-                &messages[messages.len().saturating_sub(1)..]
-            } else {
-                &messages[..]
-            };
-            for message in shown {
-                println!(
-                    "To: {}\nSubject: {}\n\n{}",
-                    message.to, message.subject, message.text
-                );
-            }
-            Ok(())
-        }
-        Command::Migrate => {
-            // Opening the store applied them.
-            eprintln!("migrations applied");
-            Ok(())
-        }
-        Command::Project(ProjectCommand::List) => {
-            for project in store.list_projects().await? {
-                println!("{}\t{}", project.id, project.display_name);
-            }
-            Ok(())
         }
     }
+    Ok(())
+}
+
+/// `outbox`: the email in the outbox folder; needs no database.
+fn print_outbox(outbox: &Path, last: bool) -> Result<()> {
+    let messages =
+        read_outbox(outbox).with_context(|| format!("reading the outbox {}", outbox.display()))?;
+    let shown = if last {
+        &messages[messages.len().saturating_sub(1)..]
+    } else {
+        &messages[..]
+    };
+    for message in shown {
+        println!(
+            "To: {}\nSubject: {}\n\n{}",
+            message.to, message.subject, message.text
+        );
+    }
+    Ok(())
+}
+
+/// `migrate`: brings the database's schema up to date, and says so.
+async fn migrate(database: &DatabaseArgs) -> Result<()> {
+    let store = database.open().await?;
+    store.close().await;
+    eprintln!(
+        "{}: schema up to date",
+        contact_channels_server::redact_password(&database.database)
+    );
+    Ok(())
 }

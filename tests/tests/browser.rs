@@ -115,7 +115,9 @@ fn results(dom: &str) -> Value {
 #[tokio::test]
 async fn a_page_on_another_origin_manages_its_users_channels_with_the_sdk_headers() {
     let Ok(chromium) = std::env::var("CONTACT_CHANNELS_TEST_CHROMIUM") else {
-        eprintln!("skipped: set CONTACT_CHANNELS_TEST_CHROMIUM to a chromium binary");
+        contact_channels_server::report_skipped_test(
+            "set CONTACT_CHANNELS_TEST_CHROMIUM to a chromium binary",
+        );
         return;
     };
     let t = TestServer::start().await;

@@ -57,7 +57,9 @@ async fn the_reference_page_needs_no_keys() {
 #[tokio::test]
 async fn the_reference_page_renders_in_a_browser_with_nothing_from_outside() {
     let Ok(chromium) = std::env::var("CONTACT_CHANNELS_TEST_CHROMIUM") else {
-        eprintln!("skipped: set CONTACT_CHANNELS_TEST_CHROMIUM to a chromium binary");
+        contact_channels_server::report_skipped_test(
+            "set CONTACT_CHANNELS_TEST_CHROMIUM to a chromium binary",
+        );
         return;
     };
     let t = TestServer::start().await;

@@ -61,3 +61,45 @@ fn sources_are_tidy() {
         problems.join("\n")
     );
 }
+
+/// ARCHITECTURE.md is the map: every crate of the workspace and every integration test file
+/// must be on it.
+#[test]
+fn the_architecture_doc_names_every_crate_and_test_file() {
+    let root = xtask::workspace_root();
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    let members = manifest
+        .lines()
+        .find_map(|l| l.strip_prefix("members = "))
+        .expect("the workspace lists its members");
+    let mut missing = Vec::new();
+    let mut test_files = 0;
+    for member in members
+        .trim_matches(['[', ']'])
+        .split(',')
+        .map(|m| m.trim().trim_matches('"'))
+    {
+        if !map.contains(&format!("`{member}/`")) {
+            missing.push(format!("the crate `{member}/`"));
+        }
+        let Ok(entries) = std::fs::read_dir(root.join(member).join("tests")) else {
+            continue;
+        };
+        for entry in entries {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            if name.ends_with(".rs") {
+                test_files += 1;
+                if !map.contains(&format!("tests/{name}`")) {
+                    missing.push(format!("{member}/tests/{name}"));
+                }
+            }
+        }
+    }
+    assert!(test_files > 10, "the walk found the test files");
+    assert!(
+        missing.is_empty(),
+        "ARCHITECTURE.md does not name: {}",
+        missing.join(", ")
+    );
+}

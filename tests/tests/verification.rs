@@ -388,7 +388,7 @@ struct FailingMailer(Mutex<Vec<Email>>);
 impl Mailer for FailingMailer {
     async fn send(&self, email: &Email) -> Result<(), MailError> {
         self.0.lock().unwrap().push(email.clone());
-        Err(MailError("connection refused".into()))
+        Err(MailError::new("connection refused"))
     }
 }
 

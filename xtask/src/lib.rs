@@ -128,7 +128,13 @@ fn json_diff(
 /// A JSON path, prefixed with the operation it lies in (`update_contact_channel: paths/...`) or
 /// the schema it belongs to.
 fn describe(path: &[String], root: &Value) -> String {
-    let pointer = path.join("/");
+    // A JSON pointer (RFC 6901): `~` and `/` inside a key are escaped, so a path's key stays
+    // one segment.
+    let pointer = path
+        .iter()
+        .map(|key| key.replace('~', "~0").replace('/', "~1"))
+        .collect::<Vec<_>>()
+        .join("/");
     if path.len() >= 3 && path[0] == "paths" {
         let op = &root["paths"][&path[1]][&path[2]]["operationId"];
         if let Some(op) = op.as_str() {

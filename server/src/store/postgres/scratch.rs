@@ -36,11 +36,7 @@ impl ScratchSchema {
     /// capture, when the variable is unset, so that a skipped test is visible.
     pub async fn for_test() -> Option<Self> {
         let Ok(base) = std::env::var(TEST_URL_VAR) else {
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: set {TEST_URL_VAR} to run the PostgreSQL tests"
-            );
+            crate::report_skipped_test(&format!("set {TEST_URL_VAR} to run the PostgreSQL tests"));
             return None;
         };
         Some(Self::create(&base).await.expect("create a scratch schema"))

@@ -149,19 +149,38 @@ async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
             Err::<(), _>(StoreError::NotFound(Entity::User(Uuid::nil())))
         }
     });
-    // Keeps the writer busy while the others queue, so they run as one batch.
-    let blocker = store.write(|_| {
-        std::thread::sleep(Duration::from_millis(200));
+    // Holds the writer until the other five writes are queued, so that they run as one batch;
+    // it waits on the queue itself, not on a guess of how long queueing takes.
+    let (started, running) = std::sync::mpsc::channel();
+    let gauges = store.gauges.clone();
+    let blocker = store.write(move |_| {
+        started.send(()).expect("the test waits for the blocker");
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while gauges.queued.load(Ordering::Relaxed) < 5 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
         Ok(())
     });
     let [a, b, dup, c] = ["a@x.io", "b@x.io", "a@x.io", "c@x.io"].map(new);
-    let (_, a, b, dup, failed, c) = tokio::join!(
-        blocker,
-        store.create_channel(&project.id, &a),
-        store.create_channel(&project.id, &b),
-        store.create_channel(&project.id, &dup),
-        half_done,
-        store.create_channel(&project.id, &c),
+    let rest = async {
+        tokio::task::spawn_blocking(move || running.recv())
+            .await
+            .unwrap()
+            .expect("the blocker runs");
+        tokio::join!(
+            store.create_channel(&project.id, &a),
+            store.create_channel(&project.id, &b),
+            store.create_channel(&project.id, &dup),
+            half_done,
+            store.create_channel(&project.id, &c),
+        )
+    };
+    let (blocked, (a, b, dup, failed, c)) = tokio::join!(blocker, rest);
+    blocked.unwrap();
+    assert_eq!(
+        store.stats().last_batch,
+        Some(5),
+        "the five writes ran as one transaction"
     );
     assert!(matches!(
         dup,
