@@ -30,10 +30,19 @@ pub(crate) fn compare_document(old: &Doc, new: &Doc) -> Vec<Change> {
     compare_path_items(object_at(o, "paths"), object_at(n, "paths"), &mut sink);
     compare_components(old, new, &mut sink);
     compare_global_security(old, new, &mut sink);
+    // The format version (`openapi`, `jsonSchemaDialect`) is not a change
+    // to the API: what a new version changes in meaning is compared above.
     compare_rest(
         o,
         n,
-        &["info", "paths", "components", "security"],
+        &[
+            "openapi",
+            "jsonSchemaDialect",
+            "info",
+            "paths",
+            "components",
+            "security",
+        ],
         None,
         &root,
         &mut sink,

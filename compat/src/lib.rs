@@ -1,5 +1,17 @@
-//! Classifies every difference between two OpenAPI 3.0 documents (old → new)
-//! by what it does to existing consumers.
+//! Classifies every difference between two OpenAPI 3.0 or 3.1 documents
+//! (old → new) by what it does to existing consumers.
+//!
+//! # Inputs
+//!
+//! A [`Document`] is read from JSON or YAML, from a file or a git revision,
+//! with the files its relative `$ref`s reach (resolved from the referring
+//! file). Loading is lenient: what breaks the letter of the specification
+//! but can be read is compared, with a [warning](Document::warnings) per
+//! problem. OpenAPI 3.1's JSON Schema spellings (`type` lists with `null`,
+//! `const`, numeric `exclusiveMinimum`/`exclusiveMaximum`, `$ref` with
+//! siblings) are read as their 3.0 equivalents, so a 3.0 document compares
+//! with its 3.1 successor; `prefixItems` and `dependentRequired` are
+//! compared, and a changed `if`/`then`/`else` fails closed.
 //!
 //! # Model
 //!
@@ -106,7 +118,7 @@
 //! | `request-constraint-loosened` | info | minor | A request constraint was removed or loosened. |
 //! | `request-object-closed` | breaking | major | A request object no longer accepts additional properties. |
 //! | `request-object-opened` | info | minor | A request object now accepts additional properties. |
-//! | `request-type-widened` | info | minor | A request type was widened (integer to number, or any type accepted). |
+//! | `request-type-widened` | info | minor | A request type was widened (integer to number, more types, or any type accepted). |
 //! | `request-alternative-added` | info | minor | A request oneOf/anyOf accepts a new alternative. |
 //! | `request-alternative-removed` | breaking | major | A request oneOf/anyOf alternative was removed. |
 //! | `response-property-added` | info | minor | A property was added to an open response object. |
@@ -125,6 +137,7 @@
 //! | `response-object-closed` | info | minor | A response object no longer has additional properties. |
 //! | `response-alternative-added` | breaking | major | A response oneOf/anyOf has a new alternative. |
 //! | `response-alternative-removed` | info | minor | A response oneOf/anyOf alternative was removed. |
+//! | `response-type-narrowed` | info | minor | A response type was narrowed (number to integer, fewer types, or a type where any was allowed): every new value is an old one. |
 //! | `type-changed` | breaking | major | A schema's type changed. |
 //! | `format-changed` | breaking | major | A schema's format changed (it also changes generated types). |
 //! | `pattern-changed` | breaking | major | A pattern was replaced by a different one (neither provably looser nor tighter). |
@@ -152,7 +165,7 @@
 //! # Example
 //!
 //! ```
-//! let spec: openapiv3::OpenAPI = serde_json::from_str(r#"{
+//! let spec = openapi_compat::Document::parse(r#"{
 //!     "openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}
 //! }"#).unwrap();
 //! let report = openapi_compat::compare(&spec, &spec);
@@ -163,6 +176,7 @@
 mod constraints;
 mod document;
 mod generic;
+mod load;
 mod operation;
 mod parameter;
 mod render;
@@ -175,13 +189,13 @@ mod security;
 mod sink;
 mod view;
 
+pub use load::{Document, LoadError};
 pub use report::{Change, OperationRef, Report, Summary};
 pub use rules::{Bump, Direction, Rule, Severity};
 
 /// Compares two documents and reports every difference, classified.
-pub fn compare(old: &openapiv3::OpenAPI, new: &openapiv3::OpenAPI) -> Report {
-    let (old, new) = (resolve::Doc::new(old), resolve::Doc::new(new));
-    let mut changes = operation::compare_operations(&old, &new);
-    changes.extend(document::compare_document(&old, &new));
+pub fn compare(old: &Document, new: &Document) -> Report {
+    let mut changes = operation::compare_operations(old, new);
+    changes.extend(document::compare_document(old, new));
     Report::new(changes)
 }

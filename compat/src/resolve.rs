@@ -1,22 +1,21 @@
-//! The documents as JSON, with local `$ref` resolution and reachability.
+//! The documents as JSON, with `$ref` resolution and reachability.
 //!
-//! Comparing the serialized form rather than `openapiv3`'s typed model lets
-//! every comparison see every key, so nothing the typed model folds away (or
-//! a key no rule knows) can be silently skipped.
+//! Comparing JSON rather than a typed model lets every comparison see every
+//! key, so nothing a typed model folds away (or a key no rule knows) can be
+//! silently skipped.
 
 use std::collections::BTreeSet;
 
-use openapiv3::OpenAPI;
 use serde_json::{Map, Value};
+
+use crate::load::Document;
 
 /// Follows at most this many `$ref`s in a row; a longer chain is a loop of
 /// pure references, which has no meaning to resolve.
 const MAX_REF_HOPS: usize = 32;
 
-/// One document, serialized.
-pub(crate) struct Doc {
-    root: Value,
-}
+/// One document, as the comparison reads it.
+pub(crate) type Doc = Document;
 
 /// A value after following `$ref`s.
 pub(crate) struct Resolved<'a> {
@@ -26,22 +25,25 @@ pub(crate) struct Resolved<'a> {
     pub(crate) reference: Option<&'a str>,
 }
 
-impl Doc {
-    pub(crate) fn new(api: &OpenAPI) -> Self {
-        let root =
-            serde_json::to_value(api).expect("an OpenAPI document always serializes to JSON");
-        Doc { root }
-    }
-
+impl Document {
     pub(crate) fn root(&self) -> &Value {
         &self.root
     }
 
-    /// The target of a local reference (`#/components/...`).
+    /// The target of a reference: local (`#/components/...`) or, as the
+    /// loader rewrites them, external (`schemas/pet.yaml#/Pet`).
     pub(crate) fn target(&self, reference: &str) -> Option<&Value> {
-        reference
-            .strip_prefix('#')
-            .and_then(|ptr| self.root.pointer(ptr))
+        let (file, fragment) = reference.split_once('#')?;
+        let base = if file.is_empty() {
+            &self.root
+        } else {
+            self.externals.get(file)?
+        };
+        if fragment.contains('%') {
+            base.pointer(&percent_decode(fragment))
+        } else {
+            base.pointer(fragment)
+        }
     }
 
     pub(crate) fn resolve<'a>(&'a self, mut value: &'a Value) -> Resolved<'a> {
@@ -76,13 +78,18 @@ impl Doc {
     }
 }
 
-fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+/// Every `$ref` in a value, outside examples (which are data).
+pub(crate) fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(r)) = map.get("$ref") {
                 out.push(r);
             }
-            map.values().for_each(|v| collect_refs(v, out));
+            for (key, child) in map {
+                if key != "example" && key != "examples" {
+                    collect_refs(child, out);
+                }
+            }
         }
         Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
         _ => {}
@@ -94,9 +101,38 @@ pub(crate) fn ref_of(value: &Value) -> Option<&str> {
     value.get("$ref").and_then(Value::as_str)
 }
 
-/// The last segment of a reference: `#/components/schemas/User` → `User`.
+/// What a reference names: the last segment of its pointer
+/// (`#/components/schemas/User` → `User`), or its file for a whole-file one
+/// (`schemas/pet.yaml#` → `schemas/pet.yaml`).
 pub(crate) fn ref_name(reference: &str) -> &str {
-    reference.rsplit('/').next().unwrap_or(reference)
+    match reference.split_once('#') {
+        Some((file, "" | "/")) => file,
+        _ => reference.rsplit('/').next().unwrap_or(reference),
+    }
+}
+
+/// A URI fragment with its `%XX` escapes decoded (`#/paths/~1pets%7Bid%7D`).
+fn percent_decode(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Keys that only document: changing them never changes the wire.

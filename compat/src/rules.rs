@@ -168,7 +168,7 @@ rules! {
     RequestConstraintLoosened => "request-constraint-loosened", Info, Minor, "A request constraint was removed or loosened.";
     RequestObjectClosed => "request-object-closed", Breaking, Major, "A request object no longer accepts additional properties.";
     RequestObjectOpened => "request-object-opened", Info, Minor, "A request object now accepts additional properties.";
-    RequestTypeWidened => "request-type-widened", Info, Minor, "A request type was widened (integer to number, or any type accepted).";
+    RequestTypeWidened => "request-type-widened", Info, Minor, "A request type was widened (integer to number, more types, or any type accepted).";
     RequestAlternativeAdded => "request-alternative-added", Info, Minor, "A request oneOf/anyOf accepts a new alternative.";
     RequestAlternativeRemoved => "request-alternative-removed", Breaking, Major, "A request oneOf/anyOf alternative was removed.";
     // Schemas in responses (bodies and headers).
@@ -188,6 +188,7 @@ rules! {
     ResponseObjectClosed => "response-object-closed", Info, Minor, "A response object no longer has additional properties.";
     ResponseAlternativeAdded => "response-alternative-added", Breaking, Major, "A response oneOf/anyOf has a new alternative.";
     ResponseAlternativeRemoved => "response-alternative-removed", Info, Minor, "A response oneOf/anyOf alternative was removed.";
+    ResponseTypeNarrowed => "response-type-narrowed", Info, Minor, "A response type was narrowed (number to integer, fewer types, or a type where any was allowed): every new value is an old one.";
     // Schemas, either direction.
     TypeChanged => "type-changed", Breaking, Major, "A schema's type changed.";
     FormatChanged => "format-changed", Breaking, Major, "A schema's format changed (it also changes generated types).";
@@ -246,17 +247,38 @@ mod tests {
         }
     }
 
+    /// The rule table in the crate docs, row for row: every rule once, in
+    /// table order, with its id, severity, bump and meaning, and nothing else.
     #[test]
-    fn crate_docs_list_every_rule() {
+    fn crate_docs_table_is_the_rule_table() {
         let docs = include_str!("lib.rs");
-        for &rule in Rule::ALL {
-            let row = format!(
-                "| `{}` | {} | {} |",
-                rule.id(),
-                rule.severity().as_str(),
-                rule.bump().as_str()
-            );
-            assert!(docs.contains(&row), "crate docs lack the row {row}");
+        let table: Vec<&str> = docs
+            .lines()
+            .skip_while(|line| *line != "//! # Rules")
+            .filter_map(|line| line.strip_prefix("//! | `"))
+            .map(|row| row.trim_end())
+            .collect();
+        let expected: Vec<String> = Rule::ALL
+            .iter()
+            .map(|rule| {
+                format!(
+                    "{}` | {} | {} | {} |",
+                    rule.id(),
+                    rule.severity().as_str(),
+                    rule.bump().as_str(),
+                    rule.description()
+                )
+            })
+            .collect();
+        for (row, want) in table.iter().zip(&expected) {
+            assert_eq!(*row, want, "crate docs row differs from the rule table");
         }
+        assert_eq!(
+            table.len(),
+            expected.len(),
+            "crate docs have {} rule rows, the rule table {}",
+            table.len(),
+            expected.len()
+        );
     }
 }

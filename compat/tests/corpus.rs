@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use openapi_compat::{compare, Rule};
+use openapi_compat::{compare, Document, Rule};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -33,10 +33,10 @@ fn document(
     patch: &json_patch::Patch,
     case: &str,
     side: &str,
-) -> Result<openapiv3::OpenAPI, String> {
+) -> Result<Document, String> {
     let mut doc = base.clone();
     json_patch::patch(&mut doc, patch).map_err(|e| format!("{case}: {side} patch fails: {e}"))?;
-    serde_json::from_value(doc).map_err(|e| format!("{case}: {side} is not OpenAPI: {e}"))
+    Document::from_value(doc).map_err(|e| format!("{case}: {side} is not OpenAPI: {e}"))
 }
 
 fn run(case: &Case, base: &Value) -> Result<(), String> {

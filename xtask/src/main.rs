@@ -139,6 +139,11 @@ fn breaking(old: &str, new: Option<&str>, format: Format, fail_on: FailOn) -> Ex
             return ExitCode::from(2);
         }
     };
+    for spec in [&old, &new] {
+        for warning in spec.doc.warnings() {
+            eprintln!("warning: {}: {warning}", spec.source);
+        }
+    }
     let report = openapi_compat::compare(&old.doc, &new.doc);
     emit(&match format {
         Format::Text => report.render_text(),

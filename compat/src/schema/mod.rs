@@ -59,6 +59,11 @@ const HANDLED: &[&str] = &[
     "exclusiveMaximum",
     "uniqueItems",
     "multipleOf",
+    "prefixItems",
+    "dependentRequired",
+    "if",
+    "then",
+    "else",
 ];
 
 /// Compares schemas reached from one place (a parameter, a body, a header)
@@ -209,7 +214,103 @@ impl<'a> SchemaCmp<'a> {
                 self.emit(sink, rule, &loc.join("items"), describe("items", a, b));
             }
         }
+        self.compare_prefix_items(o, n, loc, sink);
+        self.compare_dependent_required(o, n, loc, sink);
+        self.compare_conditional(o, n, loc, sink);
         compare_rest(o, n, HANDLED, Some(self.direction), loc, sink);
+    }
+
+    /// `prefixItems` (3.1): positions compared pairwise; a constrained
+    /// position added tightens, one dropped loosens.
+    fn compare_prefix_items(
+        &mut self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        let (before, after) = (
+            members(o, "prefixItems").unwrap_or_default(),
+            members(n, "prefixItems").unwrap_or_default(),
+        );
+        let loc = loc.join("prefixItems");
+        for (i, (a, b)) in before.iter().zip(after).enumerate() {
+            self.compare(a, b, &loc.join(i.to_string()), sink);
+        }
+        let added = after.len() > before.len();
+        for i in before.len().min(after.len())..before.len().max(after.len()) {
+            let verb = if added { "added" } else { "removed" };
+            let rule = constraints::rule(self, added);
+            self.emit(
+                sink,
+                rule,
+                &loc.join(i.to_string()),
+                format!("prefixItems position {i} {verb}"),
+            );
+        }
+    }
+
+    /// `dependentRequired` (3.1): a property that now needs more others
+    /// tightens, one that needs fewer loosens.
+    fn compare_dependent_required(
+        &self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        let key = "dependentRequired";
+        let (before, after) = (object_at(o, key), object_at(n, key));
+        for name in union_keys(before, after) {
+            let needs = |m: &Map<String, Value>| -> BTreeSet<String> {
+                m.get(name)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let (was, is) = (needs(before), needs(after));
+            let dloc = loc.join(key).join(name);
+            for (names, tightened) in [(is.difference(&was), true), (was.difference(&is), false)] {
+                let names: Vec<&String> = names.collect();
+                if names.is_empty() {
+                    continue;
+                }
+                let verb = if tightened {
+                    "now needs"
+                } else {
+                    "no longer needs"
+                };
+                let message = format!("property `{name}` {verb} {names:?}");
+                self.emit(sink, constraints::rule(self, tightened), &dloc, message);
+            }
+        }
+    }
+
+    /// `if`/`then`/`else` (3.1) are not reasoned about: any change fails
+    /// closed, as a composition change that cannot be proven compatible.
+    fn compare_conditional(
+        &self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        for key in ["if", "then", "else"] {
+            if o.get(key) != n.get(key) {
+                let rule = self.pick(
+                    Rule::RequestCompositionChanged,
+                    Rule::ResponseCompositionChanged,
+                );
+                let message = format!(
+                    "{} (conditionals are not compared: fails closed)",
+                    describe(key, o.get(key), n.get(key))
+                );
+                self.emit(sink, rule, &loc.join(key), message);
+            }
+        }
     }
 
     fn compare_reference(&self, old: &View, new: &View, loc: &Loc, sink: &mut Sink) {
@@ -224,8 +325,9 @@ impl<'a> SchemaCmp<'a> {
         self.emit(sink, Rule::SchemaRenamed, loc, message);
     }
 
-    /// Reports a type change; true when it was a widening, after which the
-    /// other keywords still apply and are compared.
+    /// Reports a type change; true when it was a widening in a request or a
+    /// narrowing in a response, after which the other keywords still apply
+    /// and are compared.
     fn type_changed(
         &self,
         o: &Map<String, Value>,
@@ -234,14 +336,11 @@ impl<'a> SchemaCmp<'a> {
         sink: &mut Sink,
     ) -> bool {
         let (before, after) = (o.get("type"), n.get("type"));
-        let widened = self.direction == Direction::Request
-            && (after.is_none()
-                || (before == Some(&Value::from("integer"))
-                    && after == Some(&Value::from("number"))));
-        let rule = if widened {
-            Rule::RequestTypeWidened
-        } else {
-            Rule::TypeChanged
+        let (old_types, new_types) = (types(before), types(after));
+        let rule = match self.direction {
+            Direction::Request if within(&old_types, &new_types) => Rule::RequestTypeWidened,
+            Direction::Response if within(&new_types, &old_types) => Rule::ResponseTypeNarrowed,
+            _ => Rule::TypeChanged,
         };
         self.emit(
             sink,
@@ -249,7 +348,7 @@ impl<'a> SchemaCmp<'a> {
             &loc.join("type"),
             describe("type", before, after),
         );
-        widened
+        rule != Rule::TypeChanged
     }
 
     fn compare_flag(
@@ -487,6 +586,28 @@ fn has_ref(value: &Value) -> bool {
         Value::Object(map) => map.contains_key("$ref") || map.values().any(has_ref),
         Value::Array(items) => items.iter().any(has_ref),
         _ => false,
+    }
+}
+
+/// The types a `type` keyword allows; `None` for any (no `type`).
+fn types(keyword: Option<&Value>) -> Option<BTreeSet<&str>> {
+    match keyword? {
+        Value::String(t) => Some(BTreeSet::from([t.as_str()])),
+        Value::Array(list) => Some(list.iter().filter_map(Value::as_str).collect()),
+        // Not a type name: nothing provable.
+        _ => Some(BTreeSet::new()),
+    }
+}
+
+/// Whether every value of the types `sub` is one of the types `sup`
+/// (every integer is a number).
+fn within(sub: &Option<BTreeSet<&str>>, sup: &Option<BTreeSet<&str>>) -> bool {
+    match (sub, sup) {
+        (_, None) => true,
+        (None, Some(_)) => false,
+        (Some(sub), Some(sup)) => sub
+            .iter()
+            .all(|t| sup.contains(t) || (*t == "integer" && sup.contains("number"))),
     }
 }
 
