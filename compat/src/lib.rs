@@ -173,6 +173,7 @@
 //! assert_eq!(report.required_bump(), None);
 //! ```
 
+pub mod cli;
 mod constraints;
 mod document;
 mod generic;

@@ -1,9 +1,11 @@
 //! Renderings of a report: plain text for CI logs, JSON for tools, Markdown
-//! for pull-request comments, JUnit XML for test dashboards.
+//! for pull-request comments, JUnit XML for test dashboards, GitHub Actions
+//! annotations.
 
 use quick_junit::{NonSuccessKind, TestCase, TestCaseStatus, TestSuite};
 use serde_json::json;
 
+use crate::cli::{data, property};
 use crate::report::{Change, OperationRef, Report};
 use crate::rules::Severity;
 
@@ -182,6 +184,41 @@ impl Report {
         report
             .to_string()
             .expect("writing XML to a string cannot fail")
+    }
+}
+
+impl Report {
+    /// GitHub Actions workflow commands: one annotation per change on
+    /// `file` (the new document), `::error` for breaking changes,
+    /// `::warning` for warnings and `::notice` for the rest, then the
+    /// summary line as a notice.
+    pub fn render_github(&self, file: &str) -> String {
+        let mut out = String::new();
+        for change in &self.changes {
+            let level = match change.severity {
+                Severity::Breaking => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "notice",
+            };
+            let title = format!("{} {}", change.severity.as_str(), change.rule.id());
+            let place = group_title(change.operation.as_ref());
+            let message = if change.location.is_empty() {
+                format!("{place}: {}", change.message)
+            } else {
+                format!("{place}: {}: {}", change.location, change.message)
+            };
+            out.push_str(&format!(
+                "::{level} file={},title={}::{}\n",
+                property(file),
+                property(&title),
+                data(&message)
+            ));
+        }
+        out.push_str(&format!(
+            "::notice title=openapi-compat::{}\n",
+            data(&summary_line(self))
+        ));
+        out
     }
 }
 

@@ -247,22 +247,16 @@ mod tests {
         }
     }
 
-    /// The rule table in the crate docs, row for row: every rule once, in
-    /// table order, with its id, severity, bump and meaning, and nothing else.
+    /// The rule tables in the crate docs and the README, row for row: every
+    /// rule once, in table order, with its id, severity, bump and meaning,
+    /// and nothing else.
     #[test]
-    fn crate_docs_table_is_the_rule_table() {
-        let docs = include_str!("lib.rs");
-        let table: Vec<&str> = docs
-            .lines()
-            .skip_while(|line| *line != "//! # Rules")
-            .filter_map(|line| line.strip_prefix("//! | `"))
-            .map(|row| row.trim_end())
-            .collect();
+    fn documented_tables_are_the_rule_table() {
         let expected: Vec<String> = Rule::ALL
             .iter()
             .map(|rule| {
                 format!(
-                    "{}` | {} | {} | {} |",
+                    "| `{}` | {} | {} | {} |",
                     rule.id(),
                     rule.severity().as_str(),
                     rule.bump().as_str(),
@@ -270,15 +264,28 @@ mod tests {
                 )
             })
             .collect();
-        for (row, want) in table.iter().zip(&expected) {
-            assert_eq!(*row, want, "crate docs row differs from the rule table");
+        for (name, text, prefix) in [
+            ("src/lib.rs", include_str!("lib.rs"), "//! "),
+            ("README.md", include_str!("../README.md"), ""),
+        ] {
+            let table: Vec<&str> = text
+                .lines()
+                .filter_map(|line| line.strip_prefix(prefix))
+                .skip_while(|line| *line != "| Rule | Severity | Bump | Meaning |")
+                .skip(2)
+                .take_while(|line| line.starts_with('|'))
+                .map(str::trim_end)
+                .collect();
+            for (row, want) in table.iter().zip(&expected) {
+                assert_eq!(*row, want, "{name}: a row differs from the rule table");
+            }
+            assert_eq!(
+                table.len(),
+                expected.len(),
+                "{name} has {} rule rows, the rule table {}",
+                table.len(),
+                expected.len()
+            );
         }
-        assert_eq!(
-            table.len(),
-            expected.len(),
-            "crate docs have {} rule rows, the rule table {}",
-            table.len(),
-            expected.len()
-        );
     }
 }

@@ -2,8 +2,7 @@
 //! spec changes, record releases, and run the benchmark.
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
-use openapi_compat::Severity;
+use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 use xtask::release::{self, Releases, Verdict};
 use xtask::spec::Spec;
@@ -24,19 +23,15 @@ enum Command {
     /// released spec was edited, or info.version is too low for the changes since the newest
     /// release.
     Check,
-    /// Classify every difference between two specs; exit 1 when one breaks existing consumers
-    /// (or is at least as severe as --fail-on), 2 when a spec cannot be read.
+    /// `openapi-compat diff OLD NEW`: classify every difference between two specs; exit 1 when
+    /// one breaks existing consumers (or reaches --fail-on), 2 when a spec cannot be read.
     Breaking {
         /// The old spec: a file, or git `REV:PATH` (e.g. `origin/main:openapi/contact-channels.json`).
         old: String,
         /// The new spec, likewise; the working tree's committed spec by default.
         new: Option<String>,
-        /// How to print the report.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        /// The least severity that fails the run.
-        #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
-        fail_on: FailOn,
+        #[command(flatten)]
+        options: openapi_compat::cli::Options,
     },
     /// Record the committed spec as the release of its info.version, in openapi/released/.
     Release,
@@ -64,12 +59,13 @@ fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check(),
-        Command::Breaking {
-            old,
-            new,
-            format,
-            fail_on,
-        } => Ok(breaking(&old, new.as_deref(), format, fail_on)),
+        Command::Breaking { old, new, options } => {
+            let new = new.unwrap_or_else(|| {
+                let committed = xtask::workspace_root().join(xtask::SPEC_PATH);
+                committed.display().to_string()
+            });
+            Ok(openapi_compat::cli::diff(&old, &new, &options))
+        }
         Command::Release => release(),
         Command::Bench { args } => bench(&args),
     }
@@ -108,72 +104,12 @@ fn bench(args: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Report formats of `breaking`.
-#[derive(Clone, Copy, ValueEnum)]
-enum Format {
-    /// Grouped by operation, for a CI log.
-    Text,
-    Json,
-    /// For a pull-request comment.
-    Markdown,
-    Junit,
-}
-
-/// The least severity that fails `breaking`.
-#[derive(Clone, Copy, ValueEnum)]
-enum FailOn {
-    Breaking,
-    Warning,
-    Info,
-}
-
-fn breaking(old: &str, new: Option<&str>, format: Format, fail_on: FailOn) -> ExitCode {
-    let default_new = xtask::workspace_root().join(xtask::SPEC_PATH);
-    let new = new
-        .map(str::to_owned)
-        .unwrap_or_else(|| default_new.display().to_string());
-    let (old, new) = match (Spec::load(old), Spec::load(&new)) {
-        (Ok(old), Ok(new)) => (old, new),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e:#}");
-            return ExitCode::from(2);
-        }
-    };
-    for spec in [&old, &new] {
-        for warning in spec.doc.warnings() {
-            eprintln!("warning: {}: {warning}", spec.source);
-        }
-    }
-    let report = openapi_compat::compare(&old.doc, &new.doc);
-    emit(&match format {
-        Format::Text => report.render_text(),
-        Format::Json => report.render_json(),
-        Format::Markdown => report.render_markdown(),
-        Format::Junit => report.render_junit(),
-    });
-    let fails = |s: Severity| match fail_on {
-        FailOn::Breaking => s == Severity::Breaking,
-        FailOn::Warning => s != Severity::Info,
-        FailOn::Info => true,
-    };
-    if report.changes.iter().any(|c| fails(c.severity)) {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-/// The committed spec, as `breaking`, `release` and `check` read it.
+/// The committed spec, as `release` and `check` read it.
 fn committed_spec() -> Result<Spec> {
-    Spec::load(
-        &xtask::workspace_root()
-            .join(xtask::SPEC_PATH)
-            .display()
-            .to_string(),
-    )
+    Spec::load(&xtask::workspace_root().join(xtask::SPEC_PATH))
 }
 
-/// Prints a report; a closed pipe (`| head`) is not an error.
+/// Prints to stdout; a closed pipe (`| head`) is not an error.
 fn emit(text: &str) {
     use std::io::Write;
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -201,7 +137,7 @@ fn version_policy(working: &Spec, releases: &Releases) -> Result<Option<String>>
     let Some((version, path)) = releases.newest() else {
         return Ok(None);
     };
-    let released = Spec::load(&path.display().to_string())?;
+    let released = Spec::load(path)?;
     let report = openapi_compat::compare(&released.doc, &working.doc);
     Ok(
         match release::judge(version, &working.version()?, &report) {

@@ -1,10 +1,9 @@
-//! Reading a spec for comparison: from a file, or from git as `REV:PATH`.
+//! Reading a spec for the release checks: the committed one and the released ones.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use openapi_compat::Document;
 use semver::Version;
 use std::path::Path;
-use std::process::Command;
 
 /// An OpenAPI document, with its text and where it came from.
 pub struct Spec {
@@ -17,27 +16,14 @@ pub struct Spec {
 }
 
 impl Spec {
-    /// Reads `arg`: a file if one exists at that path, else `REV:PATH` from git (paths relative
-    /// to the repository root, as `git show` takes them).
-    pub fn load(arg: &str) -> Result<Spec> {
-        let (text, doc) = if Path::new(arg).exists() {
-            let text =
-                std::fs::read_to_string(arg).with_context(|| format!("{arg}: cannot be read"))?;
-            (text, Document::load(arg)?)
-        } else if let Some((rev, path)) = arg.split_once(':') {
-            let text =
-                git_show(rev, path).with_context(|| format!("{arg}: cannot be read from git"))?;
-            (
-                text,
-                Document::load_git(&crate::workspace_root(), rev, path)?,
-            )
-        } else {
-            bail!("{arg}: no such file (and not a git REV:PATH)");
-        };
+    /// Reads the file at `path`.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot be read", path.display()))?;
         Ok(Spec {
-            source: arg.to_owned(),
+            source: path.display().to_string(),
             text,
-            doc,
+            doc: Document::load(path)?,
         })
     }
 
@@ -61,17 +47,4 @@ impl Spec {
             )
         })
     }
-}
-
-fn git_show(rev: &str, path: &str) -> Result<String> {
-    let output = Command::new("git")
-        .arg("show")
-        .arg(format!("{rev}:{path}"))
-        .current_dir(crate::workspace_root())
-        .output()
-        .context("running git")?;
-    if !output.status.success() {
-        bail!("{}", String::from_utf8_lossy(&output.stderr).trim());
-    }
-    String::from_utf8(output.stdout).context("the file is not UTF-8")
 }

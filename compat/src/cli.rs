@@ -1,0 +1,197 @@
+//! The `openapi-compat diff` command, as a library function so that other
+//! tools (this workspace's `cargo xtask breaking`) run exactly what the
+//! binary runs.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+use crate::report::{Change, Report};
+use crate::rules::{Rule, Severity};
+use crate::{compare, Document};
+
+/// Report formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// Grouped by operation, for a CI log.
+    Text,
+    /// For tools: `{"breaking", "bump", "summary", "changes"}`.
+    Json,
+    /// For a pull-request comment.
+    Markdown,
+    /// JUnit XML: one test case per operation.
+    Junit,
+    /// GitHub Actions workflow commands: one annotation per change.
+    Github,
+}
+
+/// The least severity that fails the run.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum FailOn {
+    /// Fail on breaking changes only.
+    Breaking,
+    /// Fail on breaking changes and warnings.
+    Warning,
+    /// Fail on any change.
+    Info,
+}
+
+/// The options of `diff`, beside the two documents.
+#[derive(Clone, Debug, Args)]
+pub struct Options {
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The least severity that fails the run (exit 1).
+    #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
+    pub fail_on: FailOn,
+    /// A YAML file of accepted changes, each with its reason: they are
+    /// listed on stderr and neither reported nor counted.
+    #[arg(long, value_name = "FILE")]
+    pub ignore: Option<PathBuf>,
+}
+
+/// One accepted change: what it is, and why it is accepted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Accepted {
+    /// The rule id.
+    rule: String,
+    /// `METHOD /path` or the operationId; absent: any (or none).
+    operation: Option<String>,
+    /// The change's location, or a location it lies under; absent: any.
+    location: Option<String>,
+    /// Why the change is accepted: required, never empty.
+    reason: String,
+}
+
+impl Accepted {
+    fn matches(&self, change: &Change) -> bool {
+        let operation = match (&self.operation, &change.operation) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(wanted), Some(op)) => {
+                *wanted == format!("{} {}", op.method, op.path)
+                    || op.operation_id.as_deref() == Some(wanted.as_str())
+            }
+        };
+        let location = self.location.as_deref().is_none_or(|wanted| {
+            change.location == wanted
+                || change
+                    .location
+                    .strip_prefix(wanted)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        });
+        change.rule.id() == self.rule && operation && location
+    }
+}
+
+fn read_ignore(path: &PathBuf) -> Result<Vec<Accepted>, String> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+    let accepted: Vec<Accepted> =
+        serde_norway::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
+    for entry in &accepted {
+        if Rule::from_id(&entry.rule).is_none() {
+            return Err(format!("{shown}: unknown rule `{}`", entry.rule));
+        }
+        if entry.reason.trim().is_empty() {
+            return Err(format!(
+                "{shown}: `{}` is accepted without a reason",
+                entry.rule
+            ));
+        }
+    }
+    Ok(accepted)
+}
+
+/// Compares the documents `old` and `new` (files, or git `REV:PATH`),
+/// prints the report on stdout and problems on stderr, and returns the exit
+/// code: 0 when no change reaches `--fail-on`, 1 when one does, 2 when a
+/// document or the ignore file cannot be read.
+pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
+    let accepted = match options.ignore.as_ref().map(read_ignore).transpose() {
+        Ok(accepted) => accepted.unwrap_or_default(),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (old_doc, new_doc) = match (Document::open(old), Document::open(new)) {
+        (Ok(o), Ok(n)) => (o, n),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let github = matches!(options.format, Format::Github);
+    for (source, doc) in [(old, &old_doc), (new, &new_doc)] {
+        for warning in doc.warnings() {
+            if github {
+                println!("::warning file={}::{}", property(source), data(warning));
+            } else {
+                eprintln!("warning: {source}: {warning}");
+            }
+        }
+    }
+    let mut changes = compare(&old_doc, &new_doc).changes;
+    let mut used = vec![false; accepted.len()];
+    changes.retain(|change| {
+        let Some(i) = accepted.iter().position(|a| a.matches(change)) else {
+            return true;
+        };
+        used[i] = true;
+        let operation = change.operation.as_ref();
+        eprintln!(
+            "accepted: {} {} {}: {}",
+            change.rule.id(),
+            operation.map_or_else(|| "document".to_owned(), |o| o.title()),
+            change.location,
+            accepted[i].reason
+        );
+        false
+    });
+    for (entry, used) in accepted.iter().zip(used) {
+        if !used {
+            eprintln!(
+                "warning: accepted change `{}` matched nothing: remove it from the ignore file",
+                entry.rule
+            );
+        }
+    }
+    let report = Report::new(changes);
+    let text = match options.format {
+        Format::Text => report.render_text(),
+        Format::Json => report.render_json(),
+        Format::Markdown => report.render_markdown(),
+        Format::Junit => report.render_junit(),
+        Format::Github => report.render_github(new),
+    };
+    // A closed pipe (`| head`) is not an error.
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    let fails = |s: Severity| match options.fail_on {
+        FailOn::Breaking => s == Severity::Breaking,
+        FailOn::Warning => s != Severity::Info,
+        FailOn::Info => true,
+    };
+    if report.changes.iter().any(|c| fails(c.severity)) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Escapes a workflow command's message.
+pub(crate) fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow command's property value.
+pub(crate) fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
