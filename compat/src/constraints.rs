@@ -77,10 +77,32 @@ pub(crate) fn compare(
         };
         report("multipleOf", found);
     }
-    match (old.get("pattern"), new.get("pattern")) {
+    // A pattern that matches everything is no pattern: relaxing one to
+    // `.*` loosens, like dropping it.
+    let (before, after) = (pattern(old), pattern(new));
+    match (before, after) {
         (None, Some(_)) => report("pattern", rule(cmp, true)),
         (Some(_), None) => report("pattern", rule(cmp, false)),
         (Some(a), Some(b)) if a != b => report("pattern", Rule::PatternChanged),
+        // Two spellings of "anything": no value changes, but it differs.
+        (None, None) if old.get("pattern") != new.get("pattern") => {
+            report("pattern", Rule::UnclassifiedChange)
+        }
         _ => {}
     }
+}
+
+/// A schema's pattern, unless it matches every string.
+fn pattern(map: &Map<String, Value>) -> Option<&Value> {
+    map.get("pattern")
+        .filter(|p| !p.as_str().is_some_and(matches_all))
+}
+
+/// Whether a pattern matches every string (JSON Schema patterns are
+/// unanchored; `^.*$` is taken to, newlines aside).
+fn matches_all(pattern: &str) -> bool {
+    matches!(
+        pattern,
+        "" | ".*" | "^.*" | ".*$" | "^.*$" | "(.*)" | "^(.*)$" | "[\\s\\S]*" | "^[\\s\\S]*$"
+    )
 }

@@ -178,8 +178,9 @@ impl<'a> SchemaCmp<'a> {
         }
         self.compare_reference(old, new, loc, sink);
         if o.get("type") != n.get("type") && !self.type_changed(o, n, loc, sink) {
-            // Everything type-specific is subsumed by the type change.
-            return;
+            // Everything type-specific is subsumed by the type change; what
+            // no rule covers (documentation, extensions) is still reported.
+            return compare_rest(o, n, HANDLED, Some(self.direction), loc, sink);
         }
         if o.get("format") != n.get("format") {
             let message = describe("format", o.get("format"), n.get("format"));
@@ -439,8 +440,20 @@ impl<'a> SchemaCmp<'a> {
         loc: &Loc,
         sink: &mut Sink,
     ) {
-        let (old_props, new_props) = (object_at(o, "properties"), object_at(n, "properties"));
-        let (old_required, new_required) = (required(o), required(n));
+        // A readOnly property is not part of a request, a writeOnly one not
+        // of a response: neither it nor its required-ness counts there.
+        let (old_hidden, new_hidden) = (self.hidden(self.old, o), self.hidden(self.new, n));
+        let visible = |m: &Map<String, Value>, hidden: &BTreeSet<String>| -> Map<String, Value> {
+            object_at(m, "properties")
+                .iter()
+                .filter(|(name, _)| !hidden.contains(*name))
+                .map(|(name, schema)| (name.clone(), schema.clone()))
+                .collect()
+        };
+        let (old_props, new_props) = (&visible(o, &old_hidden), &visible(n, &new_hidden));
+        let (mut old_required, mut new_required) = (required(o), required(n));
+        old_required.retain(|name| !old_hidden.contains(*name));
+        new_required.retain(|name| !new_hidden.contains(*name));
         let (old_extra, new_extra) = (Extra::of(o), Extra::of(n));
         for name in union_keys(old_props, new_props) {
             let ploc = loc.join("properties").join(name);
@@ -481,24 +494,40 @@ impl<'a> SchemaCmp<'a> {
                 },
                 (None, None) => continue,
             };
-            let verb = if old_props.contains_key(name) {
-                "removed"
-            } else {
-                "added"
+            let mode = match self.direction {
+                Direction::Request => "readOnly",
+                Direction::Response => "writeOnly",
             };
-            self.emit(sink, rule, &ploc, format!("property `{name}` {verb}"));
+            // A property that only became (or stopped being) readOnly or
+            // writeOnly: an access-mode change, unless that breaks (a
+            // required request property clients must now send, a required
+            // response property no longer sent, a new one in a closed
+            // response). A property that became readOnly in a closed request
+            // object is not refused: the server is told to ignore it.
+            let toggled = old_hidden.contains(name) || new_hidden.contains(name);
+            let (rule, ploc, message) = match (toggled, old_props.contains_key(name)) {
+                (false, true) => (rule, ploc, format!("property `{name}` removed")),
+                (false, false) => (rule, ploc, format!("property `{name}` added")),
+                (true, was) => {
+                    let verb = if was { "is now" } else { "is no longer" };
+                    let message = format!("property `{name}` {verb} {mode}");
+                    if rule.severity() == Severity::Breaking
+                        && rule != Rule::RequestClosedPropertyRemoved
+                    {
+                        (rule, ploc, message)
+                    } else {
+                        (Rule::AccessModeChanged, ploc.join(mode), message)
+                    }
+                }
+            };
+            self.emit(sink, rule, &ploc, message);
         }
         // Required-ness, unless the property's addition or removal above
         // already said it (`required` may name properties defined elsewhere,
         // as in an allOf member).
         let names: BTreeSet<&str> = old_required.union(&new_required).copied().collect();
         for name in names {
-            let covered = match (old_props.contains_key(name), new_props.contains_key(name)) {
-                (false, true) => self.direction == Direction::Request,
-                (true, false) => self.direction == Direction::Response,
-                _ => false,
-            };
-            if covered {
+            if old_props.contains_key(name) != new_props.contains_key(name) {
                 continue;
             }
             let (before, after) = (old_required.contains(name), new_required.contains(name));
@@ -521,6 +550,20 @@ impl<'a> SchemaCmp<'a> {
             };
             self.emit(sink, rule, &loc.join("properties").join(name), message);
         }
+    }
+
+    /// The properties of an object schema that do not exist in this
+    /// direction: readOnly ones in requests, writeOnly ones in responses.
+    fn hidden(&self, doc: &Doc, map: &Map<String, Value>) -> BTreeSet<String> {
+        let key = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        object_at(map, "properties")
+            .iter()
+            .filter(|(_, schema)| view(doc, schema, 0).map.get(key) == Some(&Value::Bool(true)))
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     fn compare_additional(
