@@ -1,8 +1,10 @@
 //! The table-driven corpus: each case in `corpus/cases.json` patches the
 //! frozen `corpus/base.json` into an old and a new document and states the
-//! exact set of rule ids the comparison must report, and the verdict.
+//! exact findings the comparison must report, as a multiset of
+//! `[rule, location]` (a change reported twice, or dropped, fails), and the
+//! verdict.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use openapi_compat::{compare, Document, Rule};
 use serde::Deserialize;
@@ -21,7 +23,32 @@ struct Case {
 #[serde(deny_unknown_fields)]
 struct Expect {
     breaking: bool,
-    rules: BTreeSet<String>,
+    /// `[rule id, location]`, once per expected change.
+    findings: Vec<(String, String)>,
+}
+
+/// How many times each `(rule, location)` occurs.
+fn multiset<'a>(
+    findings: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> BTreeMap<(&'a str, &'a str), usize> {
+    let mut counts = BTreeMap::new();
+    for finding in findings {
+        *counts.entry(finding).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// What `a` has more of than `b`, with the surplus count.
+fn surplus<'a>(
+    a: &BTreeMap<(&'a str, &'a str), usize>,
+    b: &BTreeMap<(&'a str, &'a str), usize>,
+) -> Vec<String> {
+    a.iter()
+        .filter_map(|(finding, &n)| {
+            let extra = n.saturating_sub(b.get(finding).copied().unwrap_or(0));
+            (extra > 0).then(|| format!("{extra} × {} at {:?}", finding.0, finding.1))
+        })
+        .collect()
 }
 
 fn load_cases() -> Vec<Case> {
@@ -43,19 +70,26 @@ fn run(case: &Case, base: &Value) -> Result<(), String> {
     let old = document(base, &case.old, &case.name, "old")?;
     let new = document(base, &case.new, &case.name, "new")?;
     let report = compare(&old, &new);
-    let found: BTreeSet<String> = report
-        .changes
-        .iter()
-        .map(|c| c.rule.id().to_owned())
-        .collect();
+    let found = multiset(
+        report
+            .changes
+            .iter()
+            .map(|c| (c.rule.id(), c.location.as_str())),
+    );
+    let expected = multiset(
+        case.expect
+            .findings
+            .iter()
+            .map(|(rule, location)| (rule.as_str(), location.as_str())),
+    );
     let mut problems = Vec::new();
-    let missing: Vec<_> = case.expect.rules.difference(&found).collect();
-    let extra: Vec<_> = found.difference(&case.expect.rules).collect();
+    let missing = surplus(&expected, &found);
+    let extra = surplus(&found, &expected);
     if !missing.is_empty() {
-        problems.push(format!("missing {missing:?}"));
+        problems.push(format!("missing {}", missing.join(", ")));
     }
     if !extra.is_empty() {
-        problems.push(format!("unexpected {extra:?}"));
+        problems.push(format!("unexpected {}", extra.join(", ")));
     }
     if report.is_breaking() != case.expect.breaking {
         problems.push(format!(
@@ -107,7 +141,7 @@ fn corpus_names_are_unique_and_rules_exist() {
             "duplicate case name {:?}",
             case.name
         );
-        for id in &case.expect.rules {
+        for (id, _) in &case.expect.findings {
             assert!(
                 Rule::from_id(id).is_some(),
                 "{}: unknown rule {id}",
@@ -121,7 +155,7 @@ fn corpus_names_are_unique_and_rules_exist() {
 fn corpus_covers_every_rule() {
     let covered: BTreeSet<String> = load_cases()
         .into_iter()
-        .flat_map(|case| case.expect.rules)
+        .flat_map(|case| case.expect.findings.into_iter().map(|(rule, _)| rule))
         .collect();
     let uncovered: Vec<&str> = Rule::ALL
         .iter()
