@@ -41,6 +41,14 @@
 //! when that fails, `schema-composition-changed` when it succeeds); an
 //! added `allOf` member or `not` is a tightening and a removed one a
 //! loosening; a changed `not` is compared in the opposite direction.
+//! Members are paired by `$ref`, equality, tag or structure, never by
+//! position. A `oneOf` is exclusive: a member added to a request `oneOf`
+//! (or removed from a response one) that is not provably disjoint from the
+//! others is a composition change, since a value matching two is refused.
+//! A `oneOf` of one-value members is the `enum` of those values.
+//!
+//! A readOnly property is not part of a request and a writeOnly one not of
+//! a response. A pattern that matches everything counts as none.
 //!
 //! Consumers use progenitor, which generates **closed** Rust enums: a new
 //! value in a response enum fails to decode, so it is breaking; in a request

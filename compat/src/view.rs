@@ -52,6 +52,9 @@ pub(crate) fn view(doc: &Doc, value: &Value, depth: usize) -> View {
     let resolved = doc.resolve(value);
     let mut map = object(resolved.value).clone();
     normalize(&mut map);
+    if depth < MAX_VIEW_DEPTH {
+        enum_of_alternatives(doc, &mut map, depth);
+    }
     let mut reference = resolved.reference.map(str::to_owned);
     let Some(members) = map.get("allOf").and_then(Value::as_array).cloned() else {
         return View { map, reference };
@@ -95,6 +98,43 @@ pub(crate) fn view(doc: &Doc, value: &Value, depth: usize) -> View {
         map = merged;
     }
     View { map, reference }
+}
+
+/// A `oneOf` or `anyOf` whose members each allow one value (`const`, or a
+/// one-value `enum`, with at most a type and docs beside) is that `enum`:
+/// the two spellings are equal. The members' docs (a title per value) are
+/// not compared.
+fn enum_of_alternatives(doc: &Doc, map: &mut Map<String, Value>, depth: usize) {
+    if map.contains_key("enum") {
+        return;
+    }
+    for key in ["oneOf", "anyOf"] {
+        let Some(members) = map.get(key).and_then(Value::as_array) else {
+            continue;
+        };
+        let mut values = Vec::new();
+        let mut types = Vec::new();
+        for member in members {
+            let member = view(doc, member, depth + 1).map;
+            let plain = member.keys().all(|k| {
+                matches!(k.as_str(), "enum" | "type") || is_doc_key(k) || k.starts_with("x-")
+            });
+            match member.get("enum").and_then(Value::as_array) {
+                Some(one) if plain && one.len() == 1 => values.push(one[0].clone()),
+                _ => return,
+            }
+            types.push(member.get("type").cloned());
+        }
+        if values.is_empty() {
+            return;
+        }
+        map.remove(key);
+        map.insert("enum".into(), Value::Array(values));
+        if let Some(Some(ty)) = types.first().filter(|t| types.iter().all(|u| u == *t)) {
+            map.entry("type").or_insert(ty.clone());
+        }
+        return;
+    }
 }
 
 /// Reads JSON Schema 2020-12 keywords (OpenAPI 3.1) as their OpenAPI 3.0

@@ -2,6 +2,7 @@
 //! ask whether every value one side allows the other allows too.
 
 use super::*;
+use crate::resolve::strip_docs;
 
 /// One side of a composition proof: a schema, or the members of an
 /// `anyOf`/`oneOf` (a value of any member) or of an `allOf` (of every member).
@@ -259,9 +260,13 @@ impl<'a> SchemaCmp<'a> {
         }
     }
 
-    /// Pairs members with the same `$ref` first, then the rest by position;
-    /// unpaired members were added or removed. Each side comes with the
-    /// schema holding the members, for `allOf` proofs.
+    /// Pairs members, never by position: the same `$ref` first, then equal
+    /// schemas, then the same tag (a property with one allowed value), then
+    /// the most alike in structure. Unpaired members were added or removed.
+    /// Each side comes with the schema holding the members, for `allOf`
+    /// proofs and for a `oneOf`'s exclusivity: a value matching two members
+    /// of a `oneOf` is refused, so a member added to a request `oneOf` (or
+    /// removed from a response one) must be provably disjoint from the others.
     pub(super) fn compare_alternatives(
         &mut self,
         key: &str,
@@ -270,36 +275,37 @@ impl<'a> SchemaCmp<'a> {
         loc: &Loc,
         sink: &mut Sink,
     ) {
-        let mut unmatched_new: Vec<usize> = (0..after.len()).collect();
-        let mut unmatched_old = Vec::new();
-        let mut pairs = Vec::new();
-        for (i, member) in before.iter().enumerate() {
-            let same_ref = member.get("$ref").and_then(|r| {
-                let pos = unmatched_new
-                    .iter()
-                    .position(|&j| after[j].get("$ref") == Some(r))?;
-                Some(unmatched_new.remove(pos))
-            });
-            match same_ref {
-                Some(j) => pairs.push((i, j)),
-                None => unmatched_old.push(i),
-            }
-        }
-        let positional = unmatched_old.len().min(unmatched_new.len());
-        pairs.extend(
-            unmatched_old
-                .drain(..positional)
-                .zip(unmatched_new.drain(..positional)),
-        );
-        for (i, j) in pairs {
+        let old_views: Vec<Map<String, Value>> =
+            before.iter().map(|m| view(self.old, m, 0).map).collect();
+        let new_views: Vec<Map<String, Value>> =
+            after.iter().map(|m| view(self.new, m, 0).map).collect();
+        let pairs = pair_members(before, after, &old_views, &new_views);
+        let (mut unmatched_old, mut unmatched_new): (Vec<usize>, Vec<usize>) =
+            ((0..before.len()).collect(), (0..after.len()).collect());
+        for &(i, j) in &pairs {
+            unmatched_old.retain(|&x| x != i);
+            unmatched_new.retain(|&x| x != j);
             self.compare(&before[i], &after[j], &loc.join(j.to_string()), sink);
         }
         let added = unmatched_new.into_iter().map(|j| (j, &after[j], true));
         let removed = unmatched_old.into_iter().map(|i| (i, &before[i], false));
         for (index, member, is_added) in added.chain(removed) {
             let verb = if is_added { "added" } else { "removed" };
+            let mut message = format!("{key} member {index} {verb}");
             let rule = if key == "allOf" {
                 self.all_of_member_rule(o, n, member, is_added)
+            } else if key == "oneOf"
+                && is_added == (self.direction == Direction::Request)
+                && !self.exclusive(index, is_added, (o, &old_views), (n, &new_views))
+            {
+                message.push_str(
+                    ": it may overlap another member, and a value matching two members of a \
+                     oneOf is refused",
+                );
+                self.pick(
+                    Rule::RequestCompositionChanged,
+                    Rule::ResponseCompositionChanged,
+                )
             } else if is_added {
                 self.pick(
                     Rule::RequestAlternativeAdded,
@@ -311,13 +317,48 @@ impl<'a> SchemaCmp<'a> {
                     Rule::ResponseAlternativeRemoved,
                 )
             };
-            self.emit(
-                sink,
-                rule,
-                &loc.join(index.to_string()),
-                format!("{key} member {index} {verb}"),
-            );
+            self.emit(sink, rule, &loc.join(index.to_string()), message);
         }
+    }
+
+    /// Whether a member added to (or removed from) a `oneOf` is provably
+    /// disjoint from every member of the other side, so no value that
+    /// matched one member now matches two.
+    fn exclusive(
+        &self,
+        index: usize,
+        is_added: bool,
+        (o, old): (&Map<String, Value>, &[Map<String, Value>]),
+        (n, new): (&Map<String, Value>, &[Map<String, Value>]),
+    ) -> bool {
+        let (member, others, member_doc, others_doc) = if is_added {
+            (&new[index], old, self.new, self.old)
+        } else {
+            (&old[index], new, self.old, self.new)
+        };
+        // A discriminator's property is required in every member.
+        let tag = |m: &Map<String, Value>| {
+            m.get("discriminator")
+                .and_then(|d| d.get("propertyName"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let tag = tag(o).filter(|t| tag(n).as_ref() == Some(t));
+        let with_tag = |m: &Map<String, Value>| {
+            let mut m = m.clone();
+            if let Some(tag) = &tag {
+                let mut names = m.get("required").cloned().unwrap_or(Value::Array(vec![]));
+                if let Value::Array(list) = &mut names {
+                    list.push(Value::from(tag.as_str()));
+                }
+                m.insert("required".into(), names);
+            }
+            m
+        };
+        let member = with_tag(member);
+        others
+            .iter()
+            .all(|other| disjoint(member_doc, &member, others_doc, &with_tag(other), 0))
     }
 
     /// An `allOf` member is one more condition: an added one tightens, a
@@ -347,4 +388,130 @@ impl<'a> SchemaCmp<'a> {
             constraints::rule(self, added)
         }
     }
+}
+
+/// Pairs the members of two lists of alternatives (indices into `before`
+/// and `after`): the same `$ref`, then equal schemas, then the same tag,
+/// then the most alike in structure (same type, most property names in
+/// common). Position never decides.
+fn pair_members(
+    before: &[Value],
+    after: &[Value],
+    old_views: &[Map<String, Value>],
+    new_views: &[Map<String, Value>],
+) -> Vec<(usize, usize)> {
+    let mut pairs: Vec<(usize, usize)> = Vec::new();
+    let stripped = |m: &Map<String, Value>| strip_docs(&Value::Object(m.clone()));
+    let (old_shapes, new_shapes): (Vec<Value>, Vec<Value>) = (
+        old_views.iter().map(stripped).collect(),
+        new_views.iter().map(stripped).collect(),
+    );
+    // Each pass pairs what it can among the members still unpaired.
+    let passes: [&dyn Fn(usize, usize) -> Option<usize>; 4] = [
+        &|i, j| {
+            (before[i].get("$ref").is_some() && before[i].get("$ref") == after[j].get("$ref"))
+                .then_some(usize::MAX)
+        },
+        &|i, j| (old_shapes[i] == new_shapes[j]).then_some(usize::MAX),
+        &|i, j| {
+            let (a, b) = (tags(&old_views[i]), tags(&new_views[j]));
+            (!a.is_empty() && a.iter().any(|t| b.contains(t))).then_some(usize::MAX)
+        },
+        &|i, j| likeness(&old_views[i], &new_views[j]),
+    ];
+    for pass in passes {
+        let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+        for i in (0..before.len()).filter(|i| pairs.iter().all(|p| p.0 != *i)) {
+            for j in (0..after.len()).filter(|j| pairs.iter().all(|p| p.1 != *j)) {
+                if let Some(score) = pass(i, j) {
+                    candidates.push((score, i, j));
+                }
+            }
+        }
+        // Best first; equal scores in document order.
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+        for (_, i, j) in candidates {
+            if pairs.iter().all(|p| p.0 != i && p.1 != j) {
+                pairs.push((i, j));
+            }
+        }
+    }
+    pairs.sort_unstable();
+    pairs
+}
+
+/// A member's tags: `property=value` for each property allowing one value.
+fn tags(member: &Map<String, Value>) -> Vec<String> {
+    object_at(member, "properties")
+        .iter()
+        .filter_map(|(name, schema)| {
+            let values = schema.get("enum").and_then(Value::as_array);
+            let value = schema
+                .get("const")
+                .or(values.filter(|v| v.len() == 1).map(|v| &v[0]))?;
+            Some(format!("{name}={value}"))
+        })
+        .collect()
+}
+
+/// How alike two members are, out of 100: `None` for different types; for
+/// objects, the share of property names in common (at least half).
+fn likeness(a: &Map<String, Value>, b: &Map<String, Value>) -> Option<usize> {
+    if a.get("type") != b.get("type") {
+        return None;
+    }
+    let (pa, pb) = (object_at(a, "properties"), object_at(b, "properties"));
+    let all = union_keys(pa, pb).len();
+    if all == 0 {
+        return Some(50);
+    }
+    let common = pa.keys().filter(|k| pb.contains_key(*k)).count();
+    (common * 2 >= all).then_some(100 * common / all)
+}
+
+/// Whether no value matches both schemas, provably: types that do not
+/// meet, enums with no value in common, or a property both require whose
+/// schemas are disjoint (a tag). Anything else may overlap.
+fn disjoint(
+    a_doc: &Doc,
+    a: &Map<String, Value>,
+    b_doc: &Doc,
+    b: &Map<String, Value>,
+    depth: usize,
+) -> bool {
+    let (ta, tb) = (types(a.get("type")), types(b.get("type")));
+    if let (Some(ta), Some(tb)) = (&ta, &tb) {
+        let meets = |x: &&str, y: &BTreeSet<&str>| {
+            y.contains(x)
+                || (*x == "integer" && y.contains("number"))
+                || (*x == "number" && y.contains("integer"))
+        };
+        let nullable = |m: &Map<String, Value>| m.get("nullable") == Some(&Value::Bool(true));
+        // Both nullable: null matches both.
+        let overlap = ta.iter().any(|x| meets(x, tb)) || (nullable(a) && nullable(b));
+        if !overlap {
+            return true;
+        }
+    }
+    if let (Some(Value::Array(ea)), Some(Value::Array(eb))) = (a.get("enum"), b.get("enum")) {
+        if !ea.iter().any(|v| eb.contains(v)) {
+            return true;
+        }
+    }
+    if depth >= 2 {
+        return false;
+    }
+    let (ra, rb) = (required(a), required(b));
+    let (pa, pb) = (object_at(a, "properties"), object_at(b, "properties"));
+    ra.intersection(&rb)
+        .any(|name| match (pa.get(*name), pb.get(*name)) {
+            (Some(x), Some(y)) => disjoint(
+                a_doc,
+                &view(a_doc, x, 0).map,
+                b_doc,
+                &view(b_doc, y, 0).map,
+                depth + 1,
+            ),
+            _ => false,
+        })
 }
