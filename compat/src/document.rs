@@ -40,6 +40,7 @@ pub(crate) fn compare_document(old: &Doc, new: &Doc) -> Vec<Change> {
             "jsonSchemaDialect",
             "info",
             "paths",
+            "webhooks",
             "components",
             "security",
         ],

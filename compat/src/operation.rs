@@ -23,7 +23,11 @@ pub(crate) const METHODS: &[&str] = &[
 
 /// One operation of a document, with what it inherits from its path item.
 pub(crate) struct Operation<'a> {
-    pub(crate) path: &'a str,
+    /// The path template, or `webhooks/NAME` for a webhook.
+    pub(crate) path: String,
+    /// A webhook (3.1): the API sends its request and the consumer its
+    /// responses, so their schemas are judged in the opposite directions.
+    pub(crate) webhook: bool,
     pub(crate) method: &'a str,
     pub(crate) item: &'a Map<String, Value>,
     pub(crate) op: &'a Map<String, Value>,
@@ -33,7 +37,7 @@ impl Operation<'_> {
     fn reference(&self) -> OperationRef {
         OperationRef {
             method: self.method.to_uppercase(),
-            path: self.path.to_owned(),
+            path: self.path.clone(),
             operation_id: self
                 .op
                 .get("operationId")
@@ -77,17 +81,25 @@ pub(crate) fn operations(doc: &Doc) -> BTreeMap<(String, &str), Operation<'_>> {
 fn all_operations(doc: &Doc) -> (BTreeMap<(String, &str), Operation<'_>>, Vec<Operation<'_>>) {
     let mut found = BTreeMap::new();
     let mut shadowed = Vec::new();
-    for (path, item) in object(doc.root().get("paths").unwrap_or(&Value::Null)) {
+    let items = |key| object(doc.root().get(key).unwrap_or(&Value::Null)).iter();
+    let paths = items("paths").map(|(path, item)| (path.clone(), path_shape(path), item, false));
+    // Webhooks are keyed by name: no path, no parameters in it.
+    let webhooks = items("webhooks").map(|(name, item)| {
+        let path = format!("webhooks/{name}");
+        (path.clone(), path, item, true)
+    });
+    for (path, shape, item, webhook) in paths.chain(webhooks) {
         let item = object(doc.resolve(item).value);
         for &method in METHODS {
             if let Some(Value::Object(op)) = item.get(method) {
                 let operation = Operation {
-                    path,
+                    path: path.clone(),
+                    webhook,
                     method,
                     item,
                     op,
                 };
-                match found.entry((path_shape(path), method)) {
+                match found.entry((shape.clone(), method)) {
                     std::collections::btree_map::Entry::Vacant(slot) => {
                         slot.insert(operation);
                     }
@@ -196,7 +208,7 @@ fn compare_operation(
             format!("operation {verb}"),
         );
     }
-    let renames = path_renames(old.path, new.path);
+    let renames = path_renames(&old.path, &new.path);
     for (before, after) in &renames {
         let loc = root.join("parameters").join("path").join(*after);
         sink.emit(
@@ -207,16 +219,20 @@ fn compare_operation(
         );
     }
     parameter::compare(old_doc, new_doc, old, new, &renames, &mut sink);
+    // A webhook's request is read by the consumer, its responses written by it.
+    let (request, response) = if new.webhook {
+        (Direction::Response, Direction::Request)
+    } else {
+        (Direction::Request, Direction::Response)
+    };
     compare_body(
-        old_doc,
-        new_doc,
+        SchemaCmp::new(old_doc, new_doc, request),
         o.get("requestBody"),
         n.get("requestBody"),
         &mut sink,
     );
     response::compare(
-        old_doc,
-        new_doc,
+        SchemaCmp::new(old_doc, new_doc, response),
         object_at(o, "responses"),
         object_at(n, "responses"),
         &mut sink,
@@ -256,13 +272,8 @@ pub(crate) fn effective_security<'a>(
     op.get("security").or_else(|| doc.root().get("security"))
 }
 
-fn compare_body(
-    old_doc: &Doc,
-    new_doc: &Doc,
-    old: Option<&Value>,
-    new: Option<&Value>,
-    sink: &mut Sink,
-) {
+fn compare_body(mut cmp: SchemaCmp<'_>, old: Option<&Value>, new: Option<&Value>, sink: &mut Sink) {
+    let (old_doc, new_doc) = cmp.docs();
     let loc = Loc::default().join("requestBody");
     let is_required = |body: &Map<String, Value>| {
         body.get("required")
@@ -307,7 +318,6 @@ fn compare_body(
         added: Rule::RequestMediaTypeAdded,
         removed: Rule::RequestMediaTypeRemoved,
     };
-    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
     compare_content(
         &mut cmp,
         object_at(o, "content"),

@@ -64,7 +64,10 @@ impl Document {
     /// Every `$ref` reachable from the operations, transitively.
     pub(crate) fn reachable_refs(&self) -> BTreeSet<String> {
         let mut seen = BTreeSet::new();
-        let mut pending: Vec<&Value> = self.root.get("paths").into_iter().collect();
+        let mut pending: Vec<&Value> = ["paths", "webhooks"]
+            .iter()
+            .filter_map(|key| self.root.get(*key))
+            .collect();
         while let Some(value) = pending.pop() {
             let mut refs = Vec::new();
             collect_refs(value, &mut refs);

@@ -9,15 +9,16 @@ use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
 
+/// Compares an operation's responses; `cmp` judges their schemas (in the
+/// response direction, but for a webhook's).
 pub(crate) fn compare(
-    old_doc: &Doc,
-    new_doc: &Doc,
+    mut cmp: SchemaCmp<'_>,
     old: &Map<String, Value>,
     new: &Map<String, Value>,
     sink: &mut Sink,
 ) {
+    let (old_doc, new_doc) = cmp.docs();
     let dir = Some(Direction::Response);
-    let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Response);
     for status in union_keys(old, new) {
         let loc = Loc::default().join("responses").join(status);
         // `2XX` and `200` alike: a success the client decodes into its type.
