@@ -139,6 +139,7 @@
 //! | `response-property-became-required` | info | minor | An optional response property became required. |
 //! | `response-enum-value-added` | breaking | major | A response enum has a new value: closed generated enums fail to decode it. |
 //! | `response-enum-value-removed` | info | minor | A response enum lost a value. |
+//! | `extensible-enum-value-added` | info | minor | A response x-extensible-enum has a new value: consumers are bound to accept values they do not know. |
 //! | `response-nullable-added` | breaking | major | A response value may now be null. |
 //! | `response-nullable-removed` | info | minor | A response value may no longer be null. |
 //! | `response-constraint-loosened` | breaking | major | A response constraint was removed or loosened: the server may send values old clients reject. |

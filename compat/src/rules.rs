@@ -180,6 +180,7 @@ rules! {
     ResponsePropertyBecameRequired => "response-property-became-required", Info, Minor, "An optional response property became required.";
     ResponseEnumValueAdded => "response-enum-value-added", Breaking, Major, "A response enum has a new value: closed generated enums fail to decode it.";
     ResponseEnumValueRemoved => "response-enum-value-removed", Info, Minor, "A response enum lost a value.";
+    ExtensibleEnumValueAdded => "extensible-enum-value-added", Info, Minor, "A response x-extensible-enum has a new value: consumers are bound to accept values they do not know.";
     ResponseNullableAdded => "response-nullable-added", Breaking, Major, "A response value may now be null.";
     ResponseNullableRemoved => "response-nullable-removed", Info, Minor, "A response value may no longer be null.";
     ResponseConstraintLoosened => "response-constraint-loosened", Breaking, Major, "A response constraint was removed or loosened: the server may send values old clients reject.";

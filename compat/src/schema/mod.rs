@@ -64,6 +64,7 @@ const HANDLED: &[&str] = &[
     "if",
     "then",
     "else",
+    "x-extensible-enum",
 ];
 
 /// Compares schemas reached from one place (a parameter, a body, a header)
@@ -189,6 +190,7 @@ impl<'a> SchemaCmp<'a> {
         self.compare_flag(o, n, "nullable", loc, sink);
         self.compare_flag(o, n, "deprecated", loc, sink);
         self.compare_enum(o, n, loc, sink);
+        self.compare_extensible_enum(o, n, loc, sink);
         constraints::compare(self, o, n, loc, sink);
         for (key, rule) in [
             ("default", Rule::DefaultChanged),
@@ -382,6 +384,39 @@ impl<'a> SchemaCmp<'a> {
             format!("{key} removed")
         };
         self.emit(sink, rule, &loc.join(key), message);
+    }
+
+    /// Zalando's `x-extensible-enum`: the values known today, with consumers
+    /// bound to accept others. A new value is compatible either way; one
+    /// removed from a request is refused.
+    fn compare_extensible_enum(
+        &self,
+        o: &Map<String, Value>,
+        n: &Map<String, Value>,
+        loc: &Loc,
+        sink: &mut Sink,
+    ) {
+        let key = "x-extensible-enum";
+        let values = |m: &Map<String, Value>| m.get(key).and_then(Value::as_array).cloned();
+        let (before, after) = (values(o), values(n));
+        if before == after {
+            return;
+        }
+        let loc = loc.join(key);
+        let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+        for value in after.iter().filter(|v| !before.contains(v)) {
+            let rule = self.pick(Rule::RequestEnumValueAdded, Rule::ExtensibleEnumValueAdded);
+            let message = format!("extensible enum value {} added", brief(value));
+            self.emit(sink, rule, &loc, message);
+        }
+        for value in before.iter().filter(|v| !after.contains(v)) {
+            let rule = self.pick(
+                Rule::RequestEnumValueRemoved,
+                Rule::ResponseEnumValueRemoved,
+            );
+            let message = format!("extensible enum value {} removed", brief(value));
+            self.emit(sink, rule, &loc, message);
+        }
     }
 
     fn compare_enum(
