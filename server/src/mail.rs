@@ -138,9 +138,14 @@ impl Mailer for OutboxMailer {
     }
 }
 
-/// The messages in an outbox folder, oldest first.
+/// The messages in an outbox folder, oldest first; none when the folder is not there yet.
 pub fn read_outbox(dir: &Path) -> std::io::Result<Vec<Email>> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)?
+    let entries = match std::fs::read_dir(dir) {
+        // The folder is made with the first email: none yet is an empty outbox.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        entries => entries?,
+    };
+    let mut names: Vec<PathBuf> = entries
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();

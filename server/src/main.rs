@@ -84,14 +84,18 @@ struct DatabaseArgs {
 }
 
 impl DatabaseArgs {
-    /// Opens the store at `database`, or at `--database`.
-    async fn open_at(&self, database: &str) -> Result<Arc<dyn Store>> {
-        let pg = PgSettings {
+    fn pg_settings(&self) -> PgSettings {
+        PgSettings {
             pool_size: self.pg_pool_size,
             connect_timeout: Duration::from_secs(self.pg_connect_timeout),
             statement_timeout: Duration::from_secs(self.pg_statement_timeout),
-        };
-        server::open_store(database, &pg, Duration::from_secs(self.pg_startup_wait)).await
+        }
+    }
+
+    /// Opens the store at `database` (migrated), or at `--database`.
+    async fn open_at(&self, database: &str) -> Result<Arc<dyn Store>> {
+        let wait = Duration::from_secs(self.pg_startup_wait);
+        server::open_store(database, &self.pg_settings(), wait).await
     }
 
     async fn open(&self) -> Result<Arc<dyn Store>> {
@@ -462,13 +466,19 @@ fn print_outbox(outbox: &Path, last: bool) -> Result<()> {
     Ok(())
 }
 
-/// `migrate`: brings the database's schema up to date, and says so.
+/// `migrate`: brings the database's schema up to date, and says what it did.
 async fn migrate(database: &DatabaseArgs) -> Result<()> {
-    let store = database.open().await?;
-    store.close().await;
+    let migrated = server::migrate(
+        &database.database,
+        &database.pg_settings(),
+        Duration::from_secs(database.pg_startup_wait),
+    )
+    .await?;
     eprintln!(
-        "{}: schema up to date",
-        contact_channels_server::redact_password(&database.database)
+        "{}: applied {} migration(s); the schema is at version {}",
+        contact_channels_server::redact_password(&database.database),
+        migrated.applied,
+        migrated.version
     );
     Ok(())
 }

@@ -6,7 +6,7 @@ use crate::ops::{Ops, OpsConfig};
 use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
-use crate::store::{Store, StoreError};
+use crate::store::{Migrated, Store, StoreError};
 use anyhow::{Context, Result};
 use contact_channels_api::{contact_channels_api_mod, Cors};
 use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpServer, ServerBuilder};
@@ -64,10 +64,39 @@ pub async fn open_store(
             .with_context(|| format!("opening the SQLite database {database}"))?;
         return Ok(Arc::new(store));
     }
+    let store = connect_postgres(database, pg, startup_wait).await?;
+    store
+        .migrate()
+        .await
+        .with_context(|| format!("migrating {}", crate::redact_password(database)))?;
+    Ok(Arc::new(store))
+}
+
+/// Brings the schema of the database a `--database` value names up to date, and does nothing
+/// else: `contact-channels migrate`.
+pub async fn migrate(database: &str, pg: &PgSettings, startup_wait: Duration) -> Result<Migrated> {
+    let migrated = if is_postgres_url(database) {
+        let store = connect_postgres(database, pg, startup_wait).await?;
+        let migrated = store.migrate().await;
+        store.close().await;
+        migrated
+    } else {
+        SqliteStore::migrate_file(database)
+    };
+    migrated.with_context(|| format!("migrating {}", crate::redact_password(database)))
+}
+
+/// Connects to PostgreSQL, retrying until `startup_wait` has passed, so the server can start
+/// before its database does.
+async fn connect_postgres(
+    database: &str,
+    pg: &PgSettings,
+    startup_wait: Duration,
+) -> Result<PgStore> {
     let deadline = Instant::now() + startup_wait;
     loop {
-        match PgStore::open(database, pg).await {
-            Ok(store) => return Ok(Arc::new(store)),
+        match PgStore::connect(database, pg).await {
+            Ok(store) => return Ok(store),
             Err(StoreError::Unavailable(e)) if Instant::now() < deadline => {
                 tracing::warn!("PostgreSQL is unreachable ({e}); retrying in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;

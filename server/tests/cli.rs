@@ -132,6 +132,50 @@ fn project_create_prints_new_keys() {
     assert_eq!(run(&["project", "list"]).trim(), format!("{id}\tAcme"));
 }
 
+/// Runs the binary with `args`; its exit status, stdout and stderr.
+fn run(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status, text(output.stdout), text(output.stderr))
+}
+
+#[test]
+fn migrate_says_what_it_applied_and_outbox_needs_no_database() {
+    let database = temp_database().with_file_name("migrated.db");
+    let _ = std::fs::remove_file(&database);
+    let db = database.to_str().unwrap();
+    let (status, _, said) = run(&["--database", db, "migrate"]);
+    assert!(status.success(), "{said}");
+    let applied = |said: &str| -> (usize, usize) {
+        let line = said.lines().last().unwrap();
+        let numbers: Vec<usize> = line
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|n| n.parse().ok())
+            .collect();
+        (numbers[numbers.len() - 2], numbers[numbers.len() - 1])
+    };
+    let (first, version) = applied(&said);
+    assert!(first > 0 && first == version, "{said}");
+    let (status, _, said) = run(&["--database", db, "migrate"]);
+    assert!(status.success(), "{said}");
+    assert_eq!(applied(&said), (0, version), "{said}");
+
+    // The outbox is read without opening the database, even one that cannot exist.
+    let outbox = temp_database().with_file_name("no-outbox-yet");
+    let (status, printed, said) = run(&[
+        "--database",
+        "/nonexistent/folder/x.db",
+        "--outbox",
+        outbox.to_str().unwrap(),
+        "outbox",
+    ]);
+    assert!(status.success(), "{said}");
+    assert_eq!(printed, "");
+}
+
 /// A write is acknowledged only once committed: killing the server (SIGKILL, no chance to
 /// flush anything) in the middle of concurrent writes loses none that were answered.
 #[tokio::test]

@@ -666,3 +666,38 @@ async fn api_answers_503_while_the_database_is_away_and_recovers() {
     assert_eq!(values, ["before@example.com", "during@example.com"]);
     drop(served);
 }
+
+/// `migrate` on PostgreSQL applies every migration to an empty schema, then nothing, and says so.
+#[tokio::test]
+async fn migrate_applies_each_migration_once_and_says_so() {
+    let Some(schema) = ScratchSchema::for_test().await else {
+        return;
+    };
+    let migrate = || {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+            .args(["--database", schema.url(), "migrate"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8(output.stderr).unwrap();
+        assert!(output.status.success(), "{said}");
+        said
+    };
+    let first = migrate();
+    let version = first
+        .trim_end()
+        .rsplit(' ')
+        .next()
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no schema version in {first:?}"));
+    assert!(
+        version > 0 && first.contains(&format!("applied {version} migration(s)")),
+        "{first}"
+    );
+    let second = migrate();
+    assert!(
+        second.contains(&format!(
+            "applied 0 migration(s); the schema is at version {version}"
+        )),
+        "{second}"
+    );
+}

@@ -232,6 +232,15 @@ fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
     serde_json::from_str(&text).map_err(|e| StoreError::Backend(Box::new(e)))
 }
 
+/// What a migration run did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Migrated {
+    /// Migrations this run applied.
+    pub applied: usize,
+    /// Migrations the schema has now.
+    pub version: usize,
+}
+
 /// What a store reports to `/metrics`; each engine fills what it has.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct StoreStats {

@@ -61,6 +61,13 @@ impl PgStore {
     /// Connects to `url` (a `postgres://` URL; `?options=-c search_path=…` selects a schema)
     /// and applies the migrations.
     pub async fn open(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
+        let store = Self::connect(url, settings).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects to `url`, leaving the schema as it is.
+    pub async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
         let timeout_ms = settings.statement_timeout.as_millis().to_string();
         let options = PgConnectOptions::from_str(url)
             .map_err(backend)?
@@ -74,18 +81,36 @@ impl PgStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        let store = PgStore { pool };
-        store.migrate().await?;
-        Ok(store)
+        Ok(PgStore { pool })
     }
 
     /// Applies the versioned migrations in `migrations/postgres` (embedded at build time).
     /// sqlx takes an advisory lock, so instances starting together migrate once.
-    pub async fn migrate(&self) -> Result<(), StoreError> {
-        sqlx::migrate!("migrations/postgres")
+    pub async fn migrate(&self) -> Result<Migrated, StoreError> {
+        let migrator = sqlx::migrate!("migrations/postgres");
+        // sqlx's own record of what it applied; absent before the first migration.
+        let recorded: bool =
+            sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        let before: i64 = if recorded {
+            sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?
+        } else {
+            0
+        };
+        migrator
             .run(&self.pool)
             .await
-            .map_err(|e| StoreError::Backend(Box::new(e)))
+            .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let version = migrator.iter().count();
+        Ok(Migrated {
+            applied: version.saturating_sub(before as usize),
+            version,
+        })
     }
 
     pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {

@@ -104,6 +104,14 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Brings the schema of the database file at `path` up to date, and nothing else: what
+    /// `contact-channels migrate` runs.
+    pub fn migrate_file(path: &str) -> Result<Migrated, StoreError> {
+        let mut conn = Connection::open(path)?;
+        configure(&conn)?;
+        migrate(&mut conn)
+    }
+
     /// A fresh in-memory database, gone when the store is dropped.
     pub async fn open_in_memory() -> Result<Self, StoreError> {
         let mut conn = Connection::open_in_memory()?;

@@ -27,11 +27,21 @@ fn migrations() -> Migrations<'static> {
 }
 
 /// Brings the schema up to date.
-pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+pub(super) fn migrate(conn: &mut Connection) -> Result<Migrated, StoreError> {
     adopt_sqlx_history(conn)?;
+    let version = |conn: &Connection| -> Result<usize, StoreError> {
+        let v: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        Ok(usize::try_from(v).unwrap_or(0))
+    };
+    let before = version(conn)?;
     migrations()
         .to_latest(conn)
-        .map_err(|e| StoreError::Backend(Box::new(e)))
+        .map_err(|e| StoreError::Backend(Box::new(e)))?;
+    let after = version(conn)?;
+    Ok(Migrated {
+        applied: after.saturating_sub(before),
+        version: after,
+    })
 }
 
 /// Databases created by earlier versions of this server were migrated by sqlx, which records
