@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::report::{Change, Report};
 use crate::rules::{Rule, Severity};
-use crate::{compare, Document};
+use crate::{compare_with, Document, Policy};
 
 /// Report formats.
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -48,6 +48,10 @@ pub struct Options {
     /// The least severity that fails the run (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
     pub fail_on: FailOn,
+    /// Enforce a grace period: deprecating something needs an `x-sunset`
+    /// date at least N days ahead (else `sunset-too-soon`, breaking).
+    #[arg(long, value_name = "N")]
+    pub deprecation_days: Option<u32>,
     /// A YAML file of accepted changes, each with its reason: they are
     /// listed on stderr and neither reported nor counted.
     #[arg(long, value_name = "FILE")]
@@ -137,7 +141,11 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
             }
         }
     }
-    let mut changes = compare(&old_doc, &new_doc).changes;
+    let policy = Policy {
+        deprecation_days: options.deprecation_days,
+        ..Policy::now()
+    };
+    let mut changes = compare_with(&old_doc, &new_doc, &policy).changes;
     let mut used = vec![false; accepted.len()];
     changes.retain(|change| {
         let Some(i) = accepted.iter().position(|a| a.matches(change)) else {

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::generic::compare_rest;
+use crate::lifecycle::Policy;
 use crate::operation::{operations, path_shape, METHODS};
 use crate::report::Change;
 use crate::resolve::{object, object_at, strip_docs, union_keys, Doc};
@@ -14,8 +15,8 @@ use crate::security;
 use crate::sink::{Loc, Sink};
 
 /// Every document-level change.
-pub(crate) fn compare_document(old: &Doc, new: &Doc) -> Vec<Change> {
-    let mut sink = Sink::new(None);
+pub(crate) fn compare_document(old: &Doc, new: &Doc, policy: Policy) -> Vec<Change> {
+    let mut sink = Sink::new(None, policy);
     let root = Loc::default();
     let (o, n) = (object(old.root()), object(new.root()));
     // info.version is the release's name, not a change to it.

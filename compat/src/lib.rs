@@ -57,6 +57,11 @@
 //! enum it is an addition. Likewise a new 2xx status is breaking, because a
 //! generated client treats an undocumented success as an error.
 //!
+//! Removing something deprecated stays breaking until its sunset date
+//! (`x-sunset`, or a documented `Sunset` header) has passed, then it is
+//! `sunset-removal`, a warning; a [`Policy`] gives the date to judge by and
+//! may require deprecations to announce a sunset far enough ahead.
+//!
 //! Changes that leave the wire alone but change generated code (an
 //! operationId, a schema's component name, a path parameter's name) are
 //! warnings. Documentation (descriptions, summaries, examples, titles, tags,
@@ -88,6 +93,8 @@
 //! | `path-parameter-renamed` | warning | minor | A path parameter was renamed at the same position: the URL is the same, generated argument names change. |
 //! | `deprecated-added` | info | minor | An operation, parameter or schema became deprecated. |
 //! | `deprecated-removed` | info | minor | An operation, parameter or schema is no longer deprecated. |
+//! | `sunset-removal` | warning | minor | Something deprecated was removed after its announced sunset date (x-sunset, or a documented Sunset header): consumers were told. |
+//! | `sunset-too-soon` | breaking | major | With a grace period (--deprecation-days N): something was deprecated without a sunset date at least N days ahead. |
 //! | `request-parameter-added-required` | breaking | major | A required parameter was added: old requests lack it. |
 //! | `request-parameter-added-optional` | info | minor | An optional parameter was added. |
 //! | `request-parameter-removed` | breaking | major | A parameter was removed: old clients still send it and the server now refuses or ignores it. |
@@ -188,6 +195,7 @@ pub mod cli;
 mod constraints;
 mod document;
 mod generic;
+mod lifecycle;
 mod load;
 mod operation;
 mod parameter;
@@ -201,13 +209,21 @@ mod security;
 mod sink;
 mod view;
 
+pub use lifecycle::Policy;
 pub use load::{Document, LoadError};
 pub use report::{Change, OperationRef, Report, Summary};
 pub use rules::{Bump, Direction, Rule, Severity};
 
-/// Compares two documents and reports every difference, classified.
+/// Compares two documents and reports every difference, classified, with
+/// sunset dates judged against today's date.
 pub fn compare(old: &Document, new: &Document) -> Report {
-    let mut changes = operation::compare_operations(old, new);
-    changes.extend(document::compare_document(old, new));
+    compare_with(old, new, &Policy::now())
+}
+
+/// Compares two documents under a [`Policy`] (the date sunsets are judged
+/// against, a deprecation grace period).
+pub fn compare_with(old: &Document, new: &Document, policy: &Policy) -> Report {
+    let mut changes = operation::compare_operations(old, new, *policy);
+    changes.extend(document::compare_document(old, new, *policy));
     Report::new(changes)
 }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Map, Value};
 
 use crate::generic::{compare_rest, describe};
+use crate::lifecycle::{deprecated, Policy};
 use crate::parameter;
 use crate::report::{Change, OperationRef};
 use crate::resolve::{object, object_at, union_keys, Doc};
@@ -129,7 +130,7 @@ fn compare_shadowed(old: &Doc, new: &Doc, changes: &mut Vec<Change>) {
             if mine == theirs || (index == 1 && theirs.is_some()) {
                 continue;
             }
-            let mut sink = Sink::new(Some(op.reference()));
+            let mut sink = Sink::new(Some(op.reference()), Policy::strict());
             let message = format!(
                 "path `{}` has the same shape as another path: this operation is not compared",
                 op.path
@@ -141,7 +142,7 @@ fn compare_shadowed(old: &Doc, new: &Doc, changes: &mut Vec<Change>) {
 }
 
 /// Every operation-level change.
-pub(crate) fn compare_operations(old: &Doc, new: &Doc) -> Vec<Change> {
+pub(crate) fn compare_operations(old: &Doc, new: &Doc, policy: Policy) -> Vec<Change> {
     let (old_ops, new_ops) = (operations(old), operations(new));
     let keys: BTreeSet<_> = old_ops.keys().chain(new_ops.keys()).collect();
     let mut changes = Vec::new();
@@ -149,20 +150,21 @@ pub(crate) fn compare_operations(old: &Doc, new: &Doc) -> Vec<Change> {
     for key in keys {
         let (rule, op) = match (old_ops.get(key), new_ops.get(key)) {
             (Some(o), Some(n)) => {
-                changes.extend(compare_operation(old, new, o, n));
+                changes.extend(compare_operation(old, new, o, n, policy));
                 continue;
             }
             (Some(o), None) => (Rule::OperationRemoved, o),
             (None, Some(n)) => (Rule::OperationAdded, n),
             (None, None) => continue,
         };
-        let verb = if rule == Rule::OperationAdded {
-            "added"
+        let (rule, message) = if rule == Rule::OperationAdded {
+            (rule, "operation added".to_owned())
         } else {
-            "removed"
+            let (rule, why) = policy.removal(old, op.op, rule);
+            (rule, format!("operation removed{why}"))
         };
-        let mut sink = Sink::new(Some(op.reference()));
-        sink.emit(rule, None, &Loc::default(), format!("operation {verb}"));
+        let mut sink = Sink::new(Some(op.reference()), policy);
+        sink.emit(rule, None, &Loc::default(), message);
         changes.extend(sink.into_changes());
     }
     changes
@@ -173,8 +175,9 @@ fn compare_operation(
     new_doc: &Doc,
     old: &Operation<'_>,
     new: &Operation<'_>,
+    policy: Policy,
 ) -> Vec<Change> {
-    let mut sink = Sink::new(Some(new.reference()));
+    let mut sink = Sink::new(Some(new.reference()), policy);
     let root = Loc::default();
     let (o, n) = (old.op, new.op);
     if o.get("operationId") != n.get("operationId") {
@@ -190,23 +193,16 @@ fn compare_operation(
             message,
         );
     }
-    let deprecated = |m: &Map<String, Value>| {
-        m.get("deprecated")
-            .and_then(Value::as_bool)
-            .unwrap_or(false)
-    };
     if deprecated(o) != deprecated(n) {
-        let (rule, verb) = if deprecated(n) {
-            (Rule::DeprecatedAdded, "deprecated")
-        } else {
-            (Rule::DeprecatedRemoved, "no longer deprecated")
+        let (rule, message) = match policy.too_soon(new_doc, n) {
+            Some(why) => (Rule::SunsetTooSoon, format!("operation {why}")),
+            None if deprecated(n) => (Rule::DeprecatedAdded, "operation deprecated".to_owned()),
+            None => (
+                Rule::DeprecatedRemoved,
+                "operation no longer deprecated".to_owned(),
+            ),
         };
-        sink.emit(
-            rule,
-            None,
-            &root.join("deprecated"),
-            format!("operation {verb}"),
-        );
+        sink.emit(rule, None, &root.join("deprecated"), message);
     }
     let renames = path_renames(&old.path, &new.path);
     for (before, after) in &renames {

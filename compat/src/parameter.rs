@@ -37,12 +37,13 @@ pub(crate) fn compare(
             .join(name.as_str());
         match (old_params.get(key), new_params.get(key)) {
             (Some(o), Some(n)) => compare_parameter(old_doc, new_doc, o, n, &loc, sink),
-            (Some(_), None) => sink.emit(
-                Rule::RequestParameterRemoved,
-                dir,
-                &loc,
-                format!("{location} parameter `{name}` removed"),
-            ),
+            (Some(o), None) => {
+                let (rule, why) = sink
+                    .policy()
+                    .removal(old_doc, o, Rule::RequestParameterRemoved);
+                let message = format!("{location} parameter `{name}` removed{why}");
+                sink.emit(rule, dir, &loc, message)
+            }
             (None, Some(n)) => {
                 let (rule, kind) = if is_required(n) {
                     (Rule::RequestParameterAddedRequired, "required")
@@ -150,17 +151,18 @@ fn compare_parameter(
             .unwrap_or(false)
     };
     if deprecated(o) != deprecated(n) {
-        let rule = if deprecated(n) {
-            Rule::DeprecatedAdded
-        } else {
-            Rule::DeprecatedRemoved
+        let (rule, message) = match sink.policy().too_soon(new_doc, n) {
+            Some(why) => (Rule::SunsetTooSoon, format!("parameter {why}")),
+            None if deprecated(n) => (
+                Rule::DeprecatedAdded,
+                describe("deprecated", o.get("deprecated"), n.get("deprecated")),
+            ),
+            None => (
+                Rule::DeprecatedRemoved,
+                describe("deprecated", o.get("deprecated"), n.get("deprecated")),
+            ),
         };
-        sink.emit(
-            rule,
-            dir,
-            &loc.join("deprecated"),
-            describe("deprecated", o.get("deprecated"), n.get("deprecated")),
-        );
+        sink.emit(rule, dir, &loc.join("deprecated"), message);
     }
     for &key in SERIALIZATION {
         if serialization(o, key) != serialization(n, key) {

@@ -124,6 +124,8 @@ rules! {
     PathParameterRenamed => "path-parameter-renamed", Warning, Minor, "A path parameter was renamed at the same position: the URL is the same, generated argument names change.";
     DeprecatedAdded => "deprecated-added", Info, Minor, "An operation, parameter or schema became deprecated.";
     DeprecatedRemoved => "deprecated-removed", Info, Minor, "An operation, parameter or schema is no longer deprecated.";
+    SunsetRemoval => "sunset-removal", Warning, Minor, "Something deprecated was removed after its announced sunset date (x-sunset, or a documented Sunset header): consumers were told.";
+    SunsetTooSoon => "sunset-too-soon", Breaking, Major, "With a grace period (--deprecation-days N): something was deprecated without a sunset date at least N days ahead.";
     // Parameters.
     RequestParameterAddedRequired => "request-parameter-added-required", Breaking, Major, "A required parameter was added: old requests lack it.";
     RequestParameterAddedOptional => "request-parameter-added-optional", Info, Minor, "An optional parameter was added.";

@@ -1,6 +1,7 @@
 //! Where comparisons put what they find: a location builder and a collector
 //! that stamps each change with its rule's severity and the current operation.
 
+use crate::lifecycle::Policy;
 use crate::report::{Change, OperationRef};
 use crate::rules::{Direction, Rule};
 
@@ -24,15 +25,22 @@ impl Loc {
 /// Collects changes for one scope: an operation, or the document.
 pub(crate) struct Sink {
     operation: Option<OperationRef>,
+    policy: Policy,
     changes: Vec<Change>,
 }
 
 impl Sink {
-    pub(crate) fn new(operation: Option<OperationRef>) -> Self {
+    pub(crate) fn new(operation: Option<OperationRef>, policy: Policy) -> Self {
         Sink {
             operation,
+            policy,
             changes: Vec::new(),
         }
+    }
+
+    /// The deprecation policy the changes are judged by.
+    pub(crate) fn policy(&self) -> Policy {
+        self.policy
     }
 
     pub(crate) fn emit(

@@ -183,3 +183,16 @@ fn rules_lists_the_table() {
     assert_eq!(text.lines().count(), openapi_compat::Rule::ALL.len());
     assert!(text.contains("operation-removed\tbreaking\tmajor\tAn operation was removed"));
 }
+
+#[test]
+fn deprecation_days_enforce_a_grace_period() {
+    let dir = scratch("deprecation-days");
+    let old = write(&dir, "old.json", &base().to_string());
+    let mut doc = base();
+    doc["paths"]["/api/v1/users/{user_id}"]["delete"]["deprecated"] = true.into();
+    let new = write(&dir, "new.json", &doc.to_string());
+    assert_eq!(run(&["diff", &old, &new]).status.code(), Some(0));
+    let strict = run(&["diff", &old, &new, "--deprecation-days", "30"]);
+    assert_eq!(strict.status.code(), Some(1), "{strict:?}");
+    assert!(out(&strict).contains("breaking  sunset-too-soon  deprecated: operation deprecated without a sunset date (at least 30 days ahead is required)"), "{strict:?}");
+}

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use openapi_compat::{compare, Document, Rule};
+use openapi_compat::{compare, compare_with, Document, Policy, Rule};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -16,7 +16,18 @@ struct Case {
     name: String,
     old: json_patch::Patch,
     new: json_patch::Patch,
+    /// The day to judge sunsets by and the grace period; by default the
+    /// system date and none (cases then use dates far from today).
+    #[serde(default)]
+    policy: Option<CasePolicy>,
     expect: Expect,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePolicy {
+    today: String,
+    deprecation_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -69,7 +80,16 @@ fn document(
 fn run(case: &Case, base: &Value) -> Result<(), String> {
     let old = document(base, &case.old, &case.name, "old")?;
     let new = document(base, &case.new, &case.name, "new")?;
-    let report = compare(&old, &new);
+    let report = match &case.policy {
+        None => compare(&old, &new),
+        Some(given) => {
+            let policy = Policy {
+                deprecation_days: given.deprecation_days,
+                ..Policy::on(&given.today).ok_or_else(|| format!("{}: bad today", case.name))?
+            };
+            compare_with(&old, &new, &policy)
+        }
+    };
     let found = multiset(
         report
             .changes

@@ -2,6 +2,7 @@
 //! ask whether every value one side allows the other allows too.
 
 use super::*;
+use crate::lifecycle::Policy;
 use crate::resolve::strip_docs;
 
 /// One side of a composition proof: a schema, or the members of an
@@ -24,7 +25,8 @@ impl<'a> SchemaCmp<'a> {
     ) -> (Vec<Change>, bool) {
         let saved = std::mem::replace(&mut self.direction, direction);
         let limited = self.limited;
-        let mut scratch = Sink::new(None);
+        // A proof must not lean on a sunset having passed.
+        let mut scratch = Sink::new(None, Policy::strict());
         self.compare(old, new, loc, &mut scratch);
         self.direction = saved;
         (scratch.into_changes(), self.limited != limited)

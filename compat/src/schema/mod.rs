@@ -367,6 +367,17 @@ impl<'a> SchemaCmp<'a> {
         if before == after {
             return;
         }
+        let too_soon = (key == "deprecated")
+            .then(|| sink.policy().too_soon(self.new, n))
+            .flatten();
+        if let Some(why) = too_soon {
+            return self.emit(
+                sink,
+                Rule::SunsetTooSoon,
+                &loc.join(key),
+                format!("schema {why}"),
+            );
+        }
         let rule = match (key, after) {
             ("nullable", _) if self.null_free => Rule::ParameterNullableChanged,
             ("nullable", true) => {
@@ -541,7 +552,11 @@ impl<'a> SchemaCmp<'a> {
             // object is not refused: the server is told to ignore it.
             let toggled = old_hidden.contains(name) || new_hidden.contains(name);
             let (rule, ploc, message) = match (toggled, old_props.contains_key(name)) {
-                (false, true) => (rule, ploc, format!("property `{name}` removed")),
+                (false, true) => {
+                    let removed = view(self.old, &old_props[name], 0).map;
+                    let (rule, why) = sink.policy().removal(self.old, &removed, rule);
+                    (rule, ploc, format!("property `{name}` removed{why}"))
+                }
                 (false, false) => (rule, ploc, format!("property `{name}` added")),
                 (true, was) => {
                     let verb = if was { "is now" } else { "is no longer" };
