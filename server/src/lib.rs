@@ -2,6 +2,7 @@
 //! ([`store`]). See ARCHITECTURE.md for the map.
 
 pub mod docs;
+pub mod files;
 pub mod http;
 pub mod mail;
 pub mod ops;

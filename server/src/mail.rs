@@ -2,11 +2,13 @@
 //! (one JSON file per message in a folder) as the embedded default, so a developer can finish a
 //! verification without any mail server.
 
+use crate::files::{PRIVATE_DIR_MODE, PRIVATE_FILE_MODE};
 use async_trait::async_trait;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
 
 /// A message to send.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,9 +112,12 @@ pub struct OutboxMailer {
 }
 
 impl OutboxMailer {
-    /// An outbox in `dir`, created when the first message is written.
+    /// An outbox in `dir`, created private when the first message is written. An existing
+    /// folder that other accounts may read is warned about.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        OutboxMailer { dir: dir.into() }
+        let dir = dir.into();
+        crate::files::warn_if_exposed(&dir);
+        OutboxMailer { dir }
     }
 }
 
@@ -125,11 +130,27 @@ impl Mailer for OutboxMailer {
         // Sortable by time, unique across instances; written whole, then renamed into place.
         let name = format!("{micros:020}-{}.json", uuid::Uuid::new_v4().simple());
         let json = serde_json::to_vec_pretty(email).expect("an email serializes");
-        tokio::fs::create_dir_all(&self.dir).await.map_err(|e| {
-            MailError::caused_by(format!("creating the outbox {}", self.dir.display()), e)
-        })?;
+        // Private whatever the umask: each message holds a live verification link.
+        tokio::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(PRIVATE_DIR_MODE)
+            .create(&self.dir)
+            .await
+            .map_err(|e| {
+                MailError::caused_by(format!("creating the outbox {}", self.dir.display()), e)
+            })?;
         let partial = self.dir.join(format!(".{name}.partial"));
-        tokio::fs::write(&partial, json)
+        let written = async {
+            let mut file = tokio::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(PRIVATE_FILE_MODE)
+                .open(&partial)
+                .await?;
+            file.write_all(&json).await?;
+            file.flush().await
+        };
+        written
             .await
             .map_err(|e| MailError::caused_by("writing to the outbox", e))?;
         tokio::fs::rename(&partial, self.dir.join(&name))

@@ -1,6 +1,6 @@
 //! The `contact-channels` binary as a user runs it: `serve` on an empty database prints the
 //! development project's keys once, serves the API with them, keeps data across restarts and
-//! shuts down cleanly on Ctrl-C (SIGINT).
+//! shuts down cleanly on Ctrl-C (SIGINT), and keeps its files private to its user.
 
 mod common;
 
@@ -8,10 +8,12 @@ use common::{create_user, serve_with, server_access};
 use std::path::PathBuf;
 use std::process::{Child, Command};
 
-fn temp_database() -> PathBuf {
+/// A fresh database path `name` for one test. Only that name's files are removed: tests run at
+/// once, and removing another test's `-wal` under its running server breaks that test.
+fn temp_database(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("contact-channels-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("test.db");
+    let path = dir.join(name);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
@@ -26,7 +28,7 @@ fn interrupt(child: &mut Child) -> std::process::ExitStatus {
 
 #[tokio::test]
 async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
-    let database = temp_database();
+    let database = temp_database("test.db");
     let mut first = serve_with(database.to_str().unwrap(), &[]);
     let env = first.env.clone();
     let keys: Vec<&str> = {
@@ -105,8 +107,7 @@ async fn serve_prints_keys_once_serves_with_them_and_keeps_data() {
 
 #[test]
 fn project_create_prints_new_keys() {
-    let database = temp_database().with_file_name("projects.db");
-    let _ = std::fs::remove_file(&database);
+    let database = temp_database("projects.db");
     let run = |args: &[&str]| {
         let output = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
             .args(["--database", database.to_str().unwrap()])
@@ -180,10 +181,7 @@ fn migrate_says_what_it_applied_and_outbox_needs_no_database() {
 /// flush anything) in the middle of concurrent writes loses none that were answered.
 #[tokio::test]
 async fn every_acknowledged_write_survives_sigkill() {
-    let database = temp_database().with_file_name("killed.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
-    }
+    let database = temp_database("killed.db");
     let mut first = serve_with(database.to_str().unwrap(), &[]);
     let http = reqwest::Client::new();
     let server = server_access(&first.env);
@@ -250,10 +248,7 @@ async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
 /// leaves no WAL behind.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_drains_answers_and_loses_nothing() {
-    let database = temp_database().with_file_name("drained.db");
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", database.display()));
-    }
+    let database = temp_database("drained.db");
     let database = database.to_str().unwrap();
     let drained = common::drain_under_load(database).await;
     // The last checkpoint copied the WAL into the database file and emptied it.
@@ -356,4 +351,94 @@ async fn cors_origins_restrict_browser_callers() {
     assert!(!bad.status.success());
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("such as https://app.example"), "{stderr}");
+}
+
+/// The mode bits of a file or folder.
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let metadata = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    metadata.permissions().mode() & 0o777
+}
+
+/// Under umask 022, which leaves new files readable by every account, the database, the files
+/// SQLite creates beside it (also after a restart re-creates them) and the outbox are private to
+/// the server's user; a database others can read is named in a warning at startup.
+#[tokio::test]
+async fn files_are_private_whatever_the_umask() {
+    let dir = std::env::temp_dir().join(format!("contact-channels-private-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let database = dir.join("private.db");
+    let db = database.to_str().unwrap();
+    let outbox = dir.join("outbox");
+    let options = ["--outbox", outbox.to_str().unwrap()];
+    let http = reqwest::Client::new();
+    let warned = |lines: &[String]| {
+        lines
+            .iter()
+            .any(|line| line.contains("readable by other accounts"))
+    };
+    let sqlite_files = [
+        database.clone(),
+        dir.join("private.db-wal"),
+        dir.join("private.db-shm"),
+    ];
+
+    let mut first = common::serve_under_umask_022(db, &options, &[]);
+    assert!(!warned(&first.startup), "no warning: {:?}", first.startup);
+    let server = server_access(&first.env);
+    let user_id = create_user(&http, &server, &first.url).await;
+    let channel = common::json(
+        server(http.post(format!("{}/api/v1/contact-channels", first.url))).json(
+            &serde_json::json!({
+                "user_id": user_id, "value": "a@example.com", "type": "email", "used_for_auth": false
+            }),
+        ),
+    )
+    .await;
+    let sent = server(http.post(format!(
+        "{}/api/v1/contact-channels/{user_id}/{}/send-verification-code",
+        first.url,
+        channel["id"].as_str().unwrap()
+    )))
+    .json(&serde_json::json!({"callback_url": "http://localhost:3000/verify"}))
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(sent.status(), 200);
+    for file in &sqlite_files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    assert_eq!(mode(&outbox), 0o700, "the outbox folder");
+    let messages: Vec<_> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert_eq!(mode(&messages[0]), 0o600, "{}", messages[0].display());
+    assert!(interrupt(&mut first.child).success());
+
+    // A restart re-creates the WAL and shared-memory files, private as before.
+    let mut second = common::serve_under_umask_022(db, &options, &[]);
+    assert!(!warned(&second.startup), "no warning: {:?}", second.startup);
+    create_user(&http, &server, &second.url).await;
+    for file in &sqlite_files {
+        assert_eq!(mode(file), 0o600, "{}", file.display());
+    }
+    assert!(interrupt(&mut second.child).success());
+
+    // A database made readable by others (as earlier versions left it) is named at startup.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&database, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let third = common::serve_under_umask_022(db, &options, &[]);
+    assert!(
+        third
+            .startup
+            .iter()
+            .any(|line| line.contains(db) && line.contains("readable by other accounts")),
+        "a warning names {db}: {:?}",
+        third.startup
+    );
+    drop(third);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -16,6 +16,8 @@ pub struct Served {
     pub url: String,
     /// The `STACK_...` lines it printed (empty unless the database was empty).
     pub env: HashMap<String, String>,
+    /// The other lines it printed before it listened (warnings, on stderr).
+    pub startup: Vec<String>,
 }
 
 impl Drop for Served {
@@ -49,11 +51,39 @@ pub fn serve_with(database: &str, options: &[&str]) -> Served {
 /// [`serve_with`], with environment variables set for the server (its `CONTACT_CHANNELS_…`
 /// settings).
 pub fn serve_with_env(database: &str, options: &[&str], env: &[(&str, &str)]) -> Served {
+    serve_command(
+        Command::new(env!("CARGO_BIN_EXE_contact-channels")),
+        database,
+        options,
+        env,
+    )
+}
+
+/// [`serve_with_env`] under umask 022, the usual default, with which new files are readable by
+/// every account unless the server says otherwise.
+pub fn serve_under_umask_022(database: &str, options: &[&str], env: &[(&str, &str)]) -> Served {
+    let mut shell = Command::new("sh");
+    // `exec` keeps the process id, so signals reach the server itself.
+    shell.args([
+        "-c",
+        "umask 022 && exec \"$0\" \"$@\"",
+        env!("CARGO_BIN_EXE_contact-channels"),
+    ]);
+    serve_command(shell, database, options, env)
+}
+
+/// Runs `command` (the binary, or something that execs it) with `serve`'s arguments.
+fn serve_command(
+    mut command: Command,
+    database: &str,
+    options: &[&str],
+    env: &[(&str, &str)],
+) -> Served {
     // stdout and stderr share one pipe, so their lines arrive in the order the server wrote
     // them: the keys (stdout) come before the listening line (stderr), and nothing has to guess
     // how long to wait for them.
     let (output, writer) = std::io::pipe().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+    let child = command
         .envs(env.iter().copied())
         .args(["--database", database])
         .args(options)
@@ -65,28 +95,41 @@ pub fn serve_with_env(database: &str, options: &[&str], env: &[(&str, &str)]) ->
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         let mut env = HashMap::new();
+        let mut startup = Vec::new();
         let mut lines = BufReader::new(output).lines();
         for line in lines.by_ref() {
             let Ok(line) = line else { return };
             if let Some(url) = line.strip_prefix("contact-channels listening on ") {
-                let _ = tx.send((url.to_owned(), std::mem::take(&mut env)));
+                let _ = tx.send((
+                    url.to_owned(),
+                    std::mem::take(&mut env),
+                    std::mem::take(&mut startup),
+                ));
                 break;
             }
             match line.split_once('=') {
                 Some((key, value)) if key.starts_with("STACK_") => {
                     env.insert(key.to_owned(), value.to_owned());
                 }
-                _ => eprintln!("[server] {line}"),
+                _ => {
+                    eprintln!("[server] {line}");
+                    startup.push(line);
+                }
             }
         }
         for line in lines.map_while(Result::ok) {
             eprintln!("[server] {line}");
         }
     });
-    let (url, env) = rx
+    let (url, env, startup) = rx
         .recv_timeout(Duration::from_secs(60))
         .expect("the server says where it listens");
-    Served { child, url, env }
+    Served {
+        child,
+        url,
+        env,
+        startup,
+    }
 }
 
 /// Adds the development project's server-access headers (from `serve`'s output) to a request.

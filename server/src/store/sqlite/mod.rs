@@ -74,6 +74,14 @@ impl SqliteStore {
         if path == ":memory:" {
             return Self::open_in_memory().await;
         }
+        // A `file:` URI is SQLite's to interpret; a plain path is the usual case.
+        if !path.starts_with("file:") {
+            for suffix in ["", "-wal", "-shm"] {
+                crate::files::warn_if_exposed(std::path::Path::new(&format!("{path}{suffix}")));
+            }
+            crate::files::create_private_file(std::path::Path::new(path))
+                .map_err(|e| StoreError::Backend(Box::new(e)))?;
+        }
         let mut conn = Connection::open(path)?;
         configure(&conn)?;
         let mode: String =
