@@ -145,8 +145,7 @@ fn run(args: &[&str]) -> (std::process::ExitStatus, String, String) {
 
 #[test]
 fn migrate_says_what_it_applied_and_outbox_needs_no_database() {
-    let database = temp_database().with_file_name("migrated.db");
-    let _ = std::fs::remove_file(&database);
+    let database = temp_database("migrated.db");
     let db = database.to_str().unwrap();
     let (status, _, said) = run(&["--database", db, "migrate"]);
     assert!(status.success(), "{said}");
@@ -165,7 +164,7 @@ fn migrate_says_what_it_applied_and_outbox_needs_no_database() {
     assert_eq!(applied(&said), (0, version), "{said}");
 
     // The outbox is read without opening the database, even one that cannot exist.
-    let outbox = temp_database().with_file_name("no-outbox-yet");
+    let outbox = temp_database("no-outbox-yet");
     let (status, printed, said) = run(&[
         "--database",
         "/nonexistent/folder/x.db",
