@@ -52,6 +52,10 @@ pub struct Options {
     /// date at least N days ahead (else `sunset-too-soon`, breaking).
     #[arg(long, value_name = "N")]
     pub deprecation_days: Option<u32>,
+    /// Report a change to a shared component under every operation that
+    /// uses it, rather than once with the operations it reaches.
+    #[arg(long)]
+    pub expand: bool,
     /// A YAML file of accepted changes, each with its reason: they are
     /// listed on stderr and neither reported nor counted.
     #[arg(long, value_name = "FILE")]
@@ -66,7 +70,8 @@ struct Accepted {
     rule: String,
     /// `METHOD /path` or the operationId; absent: any (or none).
     operation: Option<String>,
-    /// The change's location, or a location it lies under; absent: any.
+    /// The change's location, or a location it lies under, in the operation
+    /// or in its shared component; absent: any.
     location: Option<String>,
     /// Why the change is accepted: required, never empty.
     reason: String,
@@ -82,12 +87,16 @@ impl Accepted {
                     || op.operation_id.as_deref() == Some(wanted.as_str())
             }
         };
-        let location = self.location.as_deref().is_none_or(|wanted| {
-            change.location == wanted
-                || change
-                    .location
+        // Either where the operation has it, or where its shared component does.
+        let under = |wanted: &str, location: &str| {
+            location == wanted
+                || location
                     .strip_prefix(wanted)
                     .is_some_and(|rest| rest.starts_with('/'))
+        };
+        let location = self.location.as_deref().is_none_or(|wanted| {
+            under(wanted, &change.location)
+                || change.shared.as_deref().is_some_and(|s| under(wanted, s))
         });
         change.rule.id() == self.rule && operation && location
     }
@@ -171,6 +180,11 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
         }
     }
     let report = Report::new(changes);
+    let report = if options.expand {
+        report
+    } else {
+        report.group_shared()
+    };
     let text = match options.format {
         Format::Text => report.render_text(),
         Format::Json => report.render_json(),

@@ -34,7 +34,9 @@
 //! line up are cut too; a depth and a step limit are the last resort, and
 //! reaching one is reported as `unclassified-change`), and a component used
 //! by several operations is reported under each operation that reaches it,
-//! in each direction it is reached.
+//! in each direction it is reached; [`Report::group_shared`] then reports a
+//! change found alike in several places once, at the component, with the
+//! operations it reaches (the binary does so unless `--expand`).
 //!
 //! The comparison fails closed: what it cannot prove compatible is breaking
 //! in its direction. A composition (`allOf`/`oneOf`/`anyOf`) on one side

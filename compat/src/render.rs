@@ -18,6 +18,21 @@ fn group_title(operation: Option<&OperationRef>) -> String {
     operation.map_or_else(|| DOCUMENT.to_owned(), OperationRef::title)
 }
 
+/// The operations a grouped change reaches, `; `-separated.
+fn reached(change: &Change) -> String {
+    let titles: Vec<String> = change.reached_by.iter().map(OperationRef::title).collect();
+    titles.join("; ")
+}
+
+/// Where a change is, for one-line renderings: its operation, the
+/// operations its shared component reaches, or the document.
+fn place(change: &Change) -> String {
+    match change.reached_by.len() {
+        0 => group_title(change.operation.as_ref()),
+        n => format!("{n} operations"),
+    }
+}
+
 /// `breaking  response-property-removed  responses/200/...: message`.
 fn line(change: &Change) -> String {
     let place = if change.location.is_empty() {
@@ -61,6 +76,9 @@ impl Report {
                 out.push_str("  ");
                 out.push_str(&line(change));
                 out.push('\n');
+                if !change.reached_by.is_empty() {
+                    out.push_str(&format!("      reached by: {}\n", reached(change)));
+                }
             }
         }
         out.push_str(&summary_line(self));
@@ -87,6 +105,11 @@ impl Report {
                     "location": change.location,
                     "message": change.message,
                     "bump": change.bump(),
+                    "reached_by": change.reached_by.iter().map(|op| json!({
+                        "method": op.method,
+                        "path": op.path,
+                        "operation_id": op.operation_id,
+                    })).collect::<Vec<_>>(),
                 })
             })
             .collect();
@@ -126,10 +149,11 @@ impl Report {
             "\n| Severity | Rule | Operation | Location | Change |\n|---|---|---|---|---|\n",
         );
         for change in &self.changes {
-            let operation = change
-                .operation
-                .as_ref()
-                .map_or_else(|| "—".to_owned(), |op| format!("`{}`", op.title()));
+            let operation = match (&change.operation, change.reached_by.len()) {
+                (Some(op), _) => format!("`{}`", op.title()),
+                (None, 0) => "—".to_owned(),
+                (None, n) => format!("{n} operations: {}", reached(change)),
+            };
             let location = if change.location.is_empty() {
                 "—".to_owned()
             } else {
@@ -201,7 +225,7 @@ impl Report {
                 Severity::Info => "notice",
             };
             let title = format!("{} {}", change.severity.as_str(), change.rule.id());
-            let place = group_title(change.operation.as_ref());
+            let place = place(change);
             let message = if change.location.is_empty() {
                 format!("{place}: {}", change.message)
             } else {

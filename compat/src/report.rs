@@ -1,6 +1,7 @@
 //! The result of a comparison: the changes found, and the verdict over them.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 use crate::rules::{Bump, Direction, Rule, Severity};
 
@@ -50,6 +51,13 @@ pub struct Change {
     pub location: String,
     /// One line for people.
     pub message: String,
+    /// Where the change lies when it lies in a component that several
+    /// places may use, relative to the document root
+    /// (`components/schemas/Error/properties/code`); `None` otherwise.
+    pub shared: Option<String>,
+    /// The operations a change reported once for its shared component
+    /// reaches (see [`Report::group_shared`]); empty otherwise.
+    pub reached_by: Vec<OperationRef>,
 }
 
 impl Change {
@@ -105,6 +113,52 @@ impl Report {
         changes.sort_by(Change::cmp_key);
         changes.dedup();
         Report { changes }
+    }
+
+    /// Reports a change found identically (same rule, direction, message)
+    /// in several places through one shared component once, at the
+    /// component's location, with the operations it reaches in
+    /// [`Change::reached_by`]. A change found in one place stays where it is.
+    pub fn group_shared(self) -> Report {
+        type Key = (Rule, Option<Direction>, String, String);
+        let mut groups: Vec<(String, Vec<Change>)> = Vec::new();
+        let mut index: HashMap<Key, usize> = HashMap::new();
+        let mut single = Vec::new();
+        for change in self.changes {
+            let Some(shared) = change.shared.clone() else {
+                single.push(change);
+                continue;
+            };
+            let key = (
+                change.rule,
+                change.direction,
+                shared.clone(),
+                change.message.clone(),
+            );
+            match index.get(&key) {
+                Some(&i) => groups[i].1.push(change),
+                None => {
+                    index.insert(key, groups.len());
+                    groups.push((shared, vec![change]));
+                }
+            }
+        }
+        for (shared, mut members) in groups {
+            if members.len() == 1 {
+                single.extend(members);
+                continue;
+            }
+            let mut reached: Vec<OperationRef> =
+                members.iter().filter_map(|c| c.operation.clone()).collect();
+            reached.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+            reached.dedup();
+            let mut change = members.swap_remove(0);
+            change.operation = None;
+            change.location = shared;
+            change.reached_by = reached;
+            single.push(change);
+        }
+        Report::new(single)
     }
 
     /// Whether any change is breaking.

@@ -5,20 +5,44 @@ use crate::lifecycle::Policy;
 use crate::report::{Change, OperationRef};
 use crate::rules::{Direction, Rule};
 
-/// A location inside the document, built one segment at a time.
+/// A location inside the document, built one segment at a time; also
+/// where it lies in a shared component, once the walk has entered one.
 #[derive(Clone, Debug, Default)]
-pub(crate) struct Loc(Vec<String>);
+pub(crate) struct Loc {
+    segments: Vec<String>,
+    /// The component entered last (`components/schemas/Error`) and how many
+    /// segments led to it.
+    component: Option<(String, usize)>,
+}
 
 impl Loc {
     /// A location one segment deeper.
     pub(crate) fn join(&self, segment: impl Into<String>) -> Loc {
-        let mut segments = self.0.clone();
-        segments.push(segment.into());
-        Loc(segments)
+        let mut deeper = self.clone();
+        deeper.segments.push(segment.into());
+        deeper
+    }
+
+    /// The same location, now also inside the component `reference`
+    /// (`#/components/schemas/Error`, or `schemas/pet.yaml#/Pet`).
+    pub(crate) fn entering(&self, reference: &str) -> Loc {
+        let name = reference.strip_prefix("#/").unwrap_or(reference);
+        Loc {
+            segments: self.segments.clone(),
+            component: Some((name.to_owned(), self.segments.len())),
+        }
     }
 
     fn render(&self) -> String {
-        self.0.join("/")
+        self.segments.join("/")
+    }
+
+    /// The location relative to the document root, through the component.
+    fn shared(&self) -> Option<String> {
+        let (component, depth) = self.component.as_ref()?;
+        let mut parts = vec![component.clone()];
+        parts.extend(self.segments[*depth..].iter().cloned());
+        Some(parts.join("/"))
     }
 }
 
@@ -57,6 +81,8 @@ impl Sink {
             operation: self.operation.clone(),
             location: loc.render(),
             message: message.into(),
+            shared: loc.shared(),
+            reached_by: Vec::new(),
         });
     }
 

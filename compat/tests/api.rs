@@ -370,3 +370,54 @@ fn recursion_whose_references_never_line_up_terminates() {
     let expected: Vec<(Rule, &str)> = expected.iter().map(|(r, l)| (*r, l.as_str())).collect();
     assert_eq!(found, expected, "{}", report.render_text());
 }
+
+#[test]
+fn a_change_in_a_shared_component_is_grouped_once_and_a_lone_one_stays() {
+    let report = without_is_primary().group_shared();
+    assert_eq!(report.changes.len(), 1, "{}", report.render_text());
+    let change = &report.changes[0];
+    assert_eq!(change.operation, None);
+    assert_eq!(
+        change.location,
+        "components/schemas/ContactChannel/properties/is_primary"
+    );
+    let ids: Vec<_> = change
+        .reached_by
+        .iter()
+        .filter_map(|op| op.operation_id.as_deref())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "list_contact_channels",
+            "create_contact_channel",
+            "get_contact_channel",
+            "update_contact_channel"
+        ]
+    );
+
+    // ContactChannelCreate is used by one operation: its change stays there.
+    let lone = diff(|doc| {
+        doc["components"]["schemas"]["ContactChannelCreate"]["properties"]["value"]["maxLength"] =
+            json!(100);
+    })
+    .group_shared();
+    assert_eq!(lone.changes.len(), 1, "{}", lone.render_text());
+    let change = &lone.changes[0];
+    assert_eq!(
+        change
+            .operation
+            .as_ref()
+            .and_then(|op| op.operation_id.as_deref()),
+        Some("create_contact_channel")
+    );
+    assert_eq!(
+        change.location,
+        "requestBody/content/application/json/schema/properties/value/maxLength"
+    );
+    assert_eq!(
+        change.shared.as_deref(),
+        Some("components/schemas/ContactChannelCreate/properties/value/maxLength")
+    );
+    assert!(change.reached_by.is_empty());
+}

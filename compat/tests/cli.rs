@@ -66,7 +66,14 @@ fn a_breaking_change_exits_one_and_none_exits_zero() {
     let (_, old, new) = pair("exit");
     let output = run(&["diff", &old, &new]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
-    let text = out(&output);
+    // The shared ContactChannel: once, with the operations it reaches.
+    assert_eq!(
+        out(&output),
+        "document\n  breaking  response-property-removed  components/schemas/ContactChannel/properties/is_primary: property `is_primary` removed\n      reached by: GET /api/v1/contact-channels (list_contact_channels); POST /api/v1/contact-channels (create_contact_channel); GET /api/v1/contact-channels/{user_id}/{contact_channel_id} (get_contact_channel); PATCH /api/v1/contact-channels/{user_id}/{contact_channel_id} (update_contact_channel)\n1 change: 1 breaking, 0 warnings, 0 info\n"
+    );
+    let expanded = run(&["diff", &old, &new, "--expand"]);
+    assert_eq!(expanded.status.code(), Some(1), "{expanded:?}");
+    let text = out(&expanded);
     assert!(
         text.contains("  breaking  response-property-removed  responses/200/content/application/json/schema/properties/is_primary: "),
         "{text}"
@@ -97,7 +104,7 @@ fn fail_on_lowers_the_bar() {
 #[test]
 fn github_format_annotates_the_new_file() {
     let (_, old, new) = pair("github");
-    let output = run(&["diff", &old, &new, "--format", "github"]);
+    let output = run(&["diff", &old, &new, "--format", "github", "--expand"]);
     assert_eq!(output.status.code(), Some(1));
     let text = out(&output);
     let lines: Vec<&str> = text.lines().collect();
@@ -119,7 +126,7 @@ fn accepted_changes_need_a_reason_and_are_listed_not_counted() {
     let accept = write(
         &dir,
         "accepted.yaml",
-        "- rule: response-property-removed\n  location: responses/200/content/application/json/schema\n  reason: no client reads it (checked with the SDK team)\n- rule: response-property-removed\n  operation: POST /api/v1/contact-channels\n  reason: new in this release\n- rule: operation-removed\n  reason: stale entry\n",
+        "- rule: response-property-removed\n  location: components/schemas/ContactChannel\n  operation: list_contact_channels\n  reason: the list never showed it\n- rule: response-property-removed\n  location: responses/200/content/application/json/schema\n  reason: no client reads it (checked with the SDK team)\n- rule: response-property-removed\n  operation: POST /api/v1/contact-channels\n  reason: new in this release\n- rule: operation-removed\n  reason: stale entry\n",
     );
     let output = run(&["diff", &old, &new, "--ignore", &accept]);
     assert_eq!(output.status.code(), Some(0), "{output:?}");
@@ -132,6 +139,7 @@ fn accepted_changes_need_a_reason_and_are_listed_not_counted() {
     );
     assert!(log.contains("(get_contact_channel) responses/200/content/application/json/schema/properties/is_primary: no client reads it (checked with the SDK team)"), "{log}");
     assert!(log.contains("(create_contact_channel) responses/201/content/application/json/schema/properties/is_primary: new in this release"), "{log}");
+    assert!(log.contains("(list_contact_channels) responses/200/content/application/json/schema/properties/items/items/properties/is_primary: the list never showed it"), "{log}");
     assert!(
         log.contains("warning: accepted change `operation-removed` matched nothing"),
         "{log}"
@@ -195,4 +203,42 @@ fn deprecation_days_enforce_a_grace_period() {
     let strict = run(&["diff", &old, &new, "--deprecation-days", "30"]);
     assert_eq!(strict.status.code(), Some(1), "{strict:?}");
     assert!(out(&strict).contains("breaking  sunset-too-soon  deprecated: operation deprecated without a sunset date (at least 30 days ahead is required)"), "{strict:?}");
+}
+
+#[test]
+fn a_grouped_change_names_its_operations_in_every_format() {
+    let (_, old, new) = pair("grouped");
+    let json: Value =
+        serde_json::from_str(&out(&run(&["diff", &old, &new, "--format", "json"]))).unwrap();
+    let change = &json["changes"][0];
+    assert_eq!(change["operation"], Value::Null);
+    assert_eq!(
+        change["location"],
+        "components/schemas/ContactChannel/properties/is_primary"
+    );
+    let ids: Vec<&str> = change["reached_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|op| op["operation_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "list_contact_channels",
+            "create_contact_channel",
+            "get_contact_channel",
+            "update_contact_channel"
+        ]
+    );
+    let markdown = out(&run(&["diff", &old, &new, "--format", "markdown"]));
+    assert!(
+        markdown.contains("| breaking | `response-property-removed` | 4 operations: GET /api/v1/contact-channels (list_contact_channels); POST"),
+        "{markdown}"
+    );
+    let github = out(&run(&["diff", &old, &new, "--format", "github"]));
+    assert!(
+        github.contains("::4 operations: components/schemas/ContactChannel/properties/is_primary: property `is_primary` removed\n"),
+        "{github}"
+    );
 }

@@ -61,7 +61,20 @@ fn without_is_primary() -> Value {
 fn a_removed_response_property_fails_and_names_rule_operation_and_field() {
     let dir = scratch("removed");
     let new = write(&dir, "new.json", &without_is_primary());
+    // ContactChannel is shared: reported once, with every operation it reaches.
     let output = breaking(&[SPEC, &new]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let text = stdout(&output);
+    assert!(
+        text.contains("  breaking  response-property-removed  components/schemas/ContactChannel/properties/is_primary: property `is_primary` removed\n      reached by: "),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("PATCH {PATCH_PATH} (update_contact_channel)")),
+        "{text}"
+    );
+    // --expand lists it under each operation.
+    let output = breaking(&[SPEC, &new, "--expand"]);
     assert_eq!(output.status.code(), Some(1), "{output:?}");
     let text = stdout(&output);
     let line = text
@@ -79,8 +92,10 @@ fn every_format_carries_the_verdict() {
     let dir = scratch("formats");
     let new = write(&dir, "new.json", &without_is_primary());
 
-    let json: Value =
-        serde_json::from_str(&stdout(&breaking(&[SPEC, &new, "--format", "json"]))).unwrap();
+    let json: Value = serde_json::from_str(&stdout(&breaking(&[
+        SPEC, &new, "--format", "json", "--expand",
+    ])))
+    .unwrap();
     assert_eq!(json["breaking"], true);
     let removed = json["changes"]
         .as_array()
@@ -106,7 +121,7 @@ fn every_format_carries_the_verdict() {
         "{markdown}"
     );
 
-    let junit = stdout(&breaking(&[SPEC, &new, "--format", "junit"]));
+    let junit = stdout(&breaking(&[SPEC, &new, "--format", "junit", "--expand"]));
     assert!(junit.starts_with("<?xml"), "{junit}");
     assert!(junit.contains("<failure"), "{junit}");
     assert!(junit.contains("update_contact_channel"), "{junit}");

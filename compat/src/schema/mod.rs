@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::constraints;
 use crate::generic::{compare_rest, describe};
 use crate::report::Change;
-use crate::resolve::{brief, is_doc_key, object_at, ref_name, union_keys, Doc};
+use crate::resolve::{brief, is_doc_key, object_at, ref_name, ref_of, union_keys, Doc};
 use crate::rules::{Direction, Rule, Severity};
 use crate::sink::{Loc, Sink};
 use crate::view::{view, View};
@@ -144,6 +144,26 @@ impl<'a> SchemaCmp<'a> {
         }
         self.depth += 1;
         self.steps += 1;
+        // A bare `$ref` to the same component on both sides: what differs
+        // below lies in that component, shared by whoever uses it.
+        let same_component = match (ref_of(old), ref_of(new)) {
+            (Some(a), Some(b))
+                if a == b
+                    && old.as_object().is_some_and(|m| m.len() == 1)
+                    && new.as_object().is_some_and(|m| m.len() == 1) =>
+            {
+                Some(a)
+            }
+            _ => None,
+        };
+        let entered;
+        let loc = match same_component {
+            Some(reference) => {
+                entered = loc.entering(reference);
+                &entered
+            }
+            None => loc,
+        };
         self.compare_views(&old_view, &new_view, loc, sink);
         self.depth -= 1;
         self.active.remove(&key);
