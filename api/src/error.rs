@@ -98,6 +98,14 @@ error_codes! {
     VerificationCodeOutdated = ("VERIFICATION_CODE_OUTDATED", CONFLICT, false, "the channel's value changed since the code was sent"),
     /// Our code: the mail server refused or could not be reached.
     EmailDeliveryFailed = ("EMAIL_DELIVERY_FAILED", BAD_GATEWAY, false, "the email could not be delivered; no code was kept"),
+    /// Our code: Stack Auth's SDK sends each header under one prefix; two different values
+    /// are refused rather than one silently winning.
+    ConflictingHeaders = ("CONFLICTING_HEADERS", BAD_REQUEST, false, "one header with different values under the `x-stack-` and `x-hexclave-` prefixes"),
+    /// Our code: the server's cap on a user's channels (`serve --max-channels-per-user`).
+    ContactChannelLimitReached = ("CONTACT_CHANNEL_LIMIT_REACHED", CONFLICT, false, "the user has as many contact channels as the server allows"),
+    /// Our code: `details.limit` names the limit, `Retry-After` says when to try again. Not
+    /// known to the SDK, so it carries no known-error headers.
+    RateLimited = ("RATE_LIMITED", TOO_MANY_REQUESTS, false, "too many requests of this kind; retry after `Retry-After` seconds"),
     /// Our code: no operation has this path (Stack Auth answers plain text).
     NotFound = ("NOT_FOUND", NOT_FOUND, false, "no operation has this path"),
     /// Our code: the path has no operation for this method; `Allow` and `details.allowed`
@@ -203,6 +211,24 @@ impl ApiError {
         )
     }
 
+    /// Too many requests of one kind: `limit` names the limit (`details.limit`), and the client
+    /// may try again after `retry_after_secs` (`Retry-After`, and `details.retry_after_seconds`).
+    pub fn rate_limited(limit: &str, retry_after_secs: u64) -> Self {
+        Self::with_details(
+            ErrorCode::RateLimited,
+            format!("Too many requests ({limit}); retry after {retry_after_secs} seconds."),
+            serde_json::json!({ "limit": limit, "retry_after_seconds": retry_after_secs }),
+        )
+    }
+
+    /// The `Retry-After` header of a 429, in seconds: `details.retry_after_seconds`.
+    pub fn retry_after(&self) -> Option<u64> {
+        if self.code != ErrorCode::RateLimited {
+            return None;
+        }
+        self.details.as_ref()?.get("retry_after_seconds")?.as_u64()
+    }
+
     /// The `Allow` header of a 405: the methods in `details.allowed`.
     pub fn allow(&self) -> Option<String> {
         if self.code != ErrorCode::MethodNotAllowed {
@@ -244,6 +270,9 @@ impl ApiError {
         .expect("an error body always serializes");
         if let Some(allow) = self.allow().and_then(|a| HeaderValue::try_from(a).ok()) {
             builder = builder.header(header::ALLOW, allow);
+        }
+        if let Some(seconds) = self.retry_after() {
+            builder = builder.header(header::RETRY_AFTER, seconds);
         }
         if self.code.is_known_to_sdk() {
             let code = HeaderValue::from_static(self.code.as_str());

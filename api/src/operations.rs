@@ -40,6 +40,7 @@ pub struct Operation {
 
 /// Malformed or missing authentication headers.
 const HEADERS: &[ErrorCode] = &[
+    ConflictingHeaders,
     ProjectKeyWithoutAccessType,
     AccessTypeRequired,
     InvalidAccessType,
@@ -107,6 +108,7 @@ pub const OPERATIONS: &[Operation] = &[
             BODY_USER,
             &[ClientCannotAccessOtherUser],
             VALUE_TAKEN,
+            &[ContactChannelLimitReached],
         ],
     ),
     keyed(
@@ -154,13 +156,16 @@ pub const OPERATIONS: &[Operation] = &[
                 RedirectUrlNotWhitelisted,
                 EmailAlreadyVerified,
             ],
-            &[EmailDeliveryFailed],
+            &[RateLimited, EmailDeliveryFailed],
         ],
     ),
-    keyed("verify_contact_channel", &[HEADERS, KEYS, BODY, CODE]),
+    keyed(
+        "verify_contact_channel",
+        &[HEADERS, KEYS, BODY, CODE, &[RateLimited]],
+    ),
     keyed(
         "check_contact_channel_verification_code",
-        &[HEADERS, KEYS, BODY, CODE],
+        &[HEADERS, KEYS, BODY, CODE, &[RateLimited]],
     ),
     keyed("create_user", &[HEADERS, KEYS, BODY]),
     keyed(

@@ -633,7 +633,7 @@ export interface operations {
                     "application/json": components["schemas"]["Session"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -682,7 +682,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -722,7 +722,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionRefresh"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -771,7 +771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannelList"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -824,7 +824,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `USER_ID_DOES_NOT_EXIST`: the body's `user_id` names no user */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -851,7 +851,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description `CONTACT_CHANNEL_ALREADY_EXISTS`: the user already has this value; `CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE`: another user already uses this value for auth */
+            /** @description `CONTACT_CHANNEL_ALREADY_EXISTS`: the user already has this value; `CONTACT_CHANNEL_ALREADY_USED_FOR_AUTH_BY_SOMEONE_ELSE`: another user already uses this value for auth; `CONTACT_CHANNEL_LIMIT_REACHED`: the user has as many contact channels as the server allows */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -895,7 +895,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -933,6 +933,15 @@ export interface operations {
             };
             /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many requests of this kind; retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -966,7 +975,7 @@ export interface operations {
                     "application/json": components["schemas"]["VerificationCodeCheck"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `VERIFICATION_CODE_EXPIRED`: the code has expired; `VERIFICATION_CODE_MAX_ATTEMPTS_REACHED`: too many wrong guesses of this code */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1004,6 +1013,15 @@ export interface operations {
             };
             /** @description `REQUEST_BODY_TOO_LARGE`: the body is larger than the server accepts */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description `RATE_LIMITED`: too many requests of this kind; retry after `Retry-After` seconds */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1038,7 +1056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1101,7 +1119,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1168,7 +1186,7 @@ export interface operations {
                     "application/json": components["schemas"]["ContactChannel"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1253,7 +1271,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `REDIRECT_URL_NOT_WHITELISTED`: the callback URL is not on the project's trusted domains */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token; `REDIRECT_URL_NOT_WHITELISTED`: the callback URL is not on the project's trusted domains */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1307,6 +1325,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description `RATE_LIMITED`: too many requests of this kind; retry after `Retry-After` seconds */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description `EMAIL_DELIVERY_FAILED`: the email could not be delivered; no code was kept */
             502: {
                 headers: {
@@ -1342,7 +1369,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `BODY_PARSING_ERROR`: the body is not JSON */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1394,7 +1421,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1455,7 +1482,7 @@ export interface operations {
                     "application/json": components["schemas"]["Success"];
                 };
             };
-            /** @description `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
+            /** @description `CONFLICTING_HEADERS`: one header with different values under the `x-stack-` and `x-hexclave-` prefixes; `PROJECT_KEY_WITHOUT_ACCESS_TYPE`: a key without `x-stack-access-type`; `ACCESS_TYPE_REQUIRED`: no `x-stack-access-type`; `INVALID_ACCESS_TYPE`: an access type other than `client`, `server` or `admin`; `ACCESS_TYPE_WITHOUT_PROJECT_ID`: an access type without `x-stack-project-id`; `CURRENT_PROJECT_NOT_FOUND`: no such project; `SCHEMA_ERROR`: invalid input: a bad, unknown or mistyped field; `CANNOT_GET_OWN_USER_WITHOUT_USER`: `me` without an access token */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -89,6 +89,64 @@ async fn both_header_prefixes_are_accepted() {
     assert_eq!(body["items"][0]["value"], "p@example.com");
 }
 
+/// A header under both prefixes with different values is refused, on every operation that
+/// reads the headers, before anything is read or written; the same value twice is fine.
+#[tokio::test]
+async fn conflicting_header_prefixes_are_refused() {
+    let t = TestServer::start().await;
+    let user = t.user().await;
+    let list = format!("/api/v1/contact-channels?user_id={user}");
+    let same = t
+        .raw(reqwest::Method::GET, &list)
+        .header("x-hexclave-project-id", &t.keys.project_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(same.status(), 200);
+    let other_project = uuid::Uuid::new_v4().to_string();
+    let requests = [
+        (reqwest::Method::GET, list.clone(), None),
+        (
+            reqwest::Method::POST,
+            "/api/v1/contact-channels".to_owned(),
+            Some(
+                json!({"user_id": user, "value": "c@example.com", "type": "email", "used_for_auth": false}),
+            ),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/users".to_owned(),
+            Some(json!({})),
+        ),
+        (
+            reqwest::Method::POST,
+            "/api/v1/auth/sessions/current/refresh".to_owned(),
+            None,
+        ),
+    ];
+    for (method, path, body) in requests {
+        let mut request = t
+            .raw(method.clone(), &path)
+            .header("x-hexclave-project-id", &other_project);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let seen = raw_err(request).await;
+        assert_eq!(seen.status, 400, "{method} {path}");
+        assert_eq!(seen.code(), "CONFLICTING_HEADERS", "{method} {path}");
+        assert!(seen.known.is_none(), "the SDK does not know the code");
+    }
+    // Nothing was created by the refused requests.
+    let channels = t
+        .server()
+        .list_contact_channels()
+        .user_id(user.as_str())
+        .send()
+        .await
+        .unwrap();
+    assert!(channels.items.is_empty());
+}
+
 #[tokio::test]
 async fn bad_access_tokens_are_refused() {
     let t = TestServer::start().await;

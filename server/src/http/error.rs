@@ -110,6 +110,15 @@ fn api_error(e: ServiceError) -> ApiError {
                 "would_work_if_email_was_verified": false,
             }),
         ),
+        E::ContactChannelLimitReached(max) => with(
+            C::ContactChannelLimitReached,
+            format!("This user already has {max} contact channels, the most this server allows."),
+            json!({ "max_contact_channels_per_user": max }),
+        ),
+        // Rounded up: a client that waits the whole number of seconds is let through.
+        E::RateLimited { limit, retry_after } => {
+            ApiError::rate_limited(limit, retry_after.as_secs_f64().ceil().max(1.0) as u64)
+        }
         E::RefreshTokenNotFoundOrExpired => ApiError::new(
             C::RefreshTokenNotFoundOrExpired,
             "Refresh token not found for this project, or the session has expired/been revoked.",

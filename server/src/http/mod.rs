@@ -117,7 +117,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<ContactChannelList>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let query = query.into_result()?.into_inner();
             let input = ListChannels {
                 user_id: query.user_id,
@@ -143,7 +143,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseCreated<ContactChannel>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let body = body.into_result()?;
             let input = CreateChannel {
                 user_id: body.user_id,
@@ -168,7 +168,7 @@ impl ContactChannelsApi for ServerImpl {
                 return Err(misrouted(&rqctx));
             }
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             let channel = service
                 .get_channel(&caller, &path.user_id, &path.contact_channel_id)
@@ -188,7 +188,7 @@ impl ContactChannelsApi for ServerImpl {
                 return Err(misrouted(&rqctx));
             }
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             // `type` is accepted and can only be "email": nothing changes because of it.
             let body = body.into_result()?;
@@ -215,7 +215,7 @@ impl ContactChannelsApi for ServerImpl {
                 return Err(misrouted(&rqctx));
             }
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             service
                 .delete_channel(&caller, &path.user_id, &path.contact_channel_id)
@@ -232,7 +232,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<Success>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             let body = body.into_result()?;
             service
@@ -258,7 +258,7 @@ impl ContactChannelsApi for ServerImpl {
                 return Err(misrouted(&rqctx));
             }
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             service
                 .verify_code(&caller, &body.into_result()?.code)
                 .await?;
@@ -277,7 +277,7 @@ impl ContactChannelsApi for ServerImpl {
                 return Err(misrouted(&rqctx));
             }
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             service
                 .check_code(&caller, &body.into_result()?.code)
                 .await?;
@@ -382,8 +382,8 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<Success>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
-            let token = refresh_token(&rqctx);
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
+            let token = refresh_token(&rqctx)?;
             service.sign_out(&caller, token.as_deref()).await?;
             Ok(HttpResponseOk(success()))
         })
@@ -396,7 +396,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseCreated<User>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let body = body.into_result()?;
             let user = service
                 .create_user(&caller, body.display_name.as_deref())
@@ -412,7 +412,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<User>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             Ok(HttpResponseOk(
                 service.get_user(&caller, &path.user_id).await?.into(),
@@ -427,7 +427,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<Success>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let path = path.into_result()?.into_inner();
             service.delete_user(&caller, &path.user_id).await?;
             Ok(HttpResponseOk(success()))
@@ -441,7 +441,7 @@ impl ContactChannelsApi for ServerImpl {
     ) -> ApiResult<HttpResponseOk<Session>> {
         reply(&rqctx, async {
             let service = &rqctx.context().service;
-            let caller = service.authenticate(&request_headers(&rqctx)).await?;
+            let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             let body = body.into_result()?;
             let tokens = service
                 .create_session(&caller, &body.user_id, body.expires_in_millis)
@@ -458,8 +458,8 @@ impl ContactChannelsApi for ServerImpl {
 impl ServerImpl {
     async fn refresh(rqctx: &RequestContext<HandlerContext>) -> Result<SessionRefresh, ApiError> {
         let service = &rqctx.context().service;
-        let caller = service.authenticate(&request_headers(rqctx)).await?;
-        let token = refresh_token(rqctx);
+        let caller = service.authenticate(&request_headers(rqctx)?).await?;
+        let token = refresh_token(rqctx)?;
         let access_token = service.refresh_session(&caller, token.as_deref()).await?;
         Ok(SessionRefresh { access_token })
     }

@@ -52,6 +52,15 @@ pub enum ServiceError {
     ContactChannelAlreadyExists,
     #[error("{0} is already used for auth by another contact channel")]
     ContactChannelAlreadyUsedForAuth(String),
+    #[error("the user has {0} contact channels, the most the server allows")]
+    ContactChannelLimitReached(u32),
+    /// Too many requests of one kind; the client may retry after `retry_after`.
+    #[error("rate limited ({limit}); retry after {retry_after:?}")]
+    RateLimited {
+        /// Which limit, as `details.limit` names it (`email_per_channel`, …).
+        limit: &'static str,
+        retry_after: std::time::Duration,
+    },
     #[error("no valid refresh token")]
     RefreshTokenNotFoundOrExpired,
     #[error("OAuth invalid_request: {0}")]
