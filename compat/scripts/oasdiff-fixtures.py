@@ -12,10 +12,12 @@ it expects a change of level ERR, or any change from all checks at oasdiff's
 default level; not breaking when it runs every check and expects only INFO
 changes, or none. A test of a single check that expects no ERR says nothing
 of the other checks, and WARN ("may break") is no verdict: not counted.
-Several tests of one pair: breaking if any expects ERR. Also reads every
-fixture document (data/**/*.yaml, *.yml, *.json) on its own. Prints counts;
---list prints what could not be read and every disagreement with our
-findings.
+Several tests of one pair: breaking if any expects ERR.
+
+Also reads every fixture document (data/**/*.yaml, *.yml, *.json) on its
+own, and compares every pair by name (X_base/X_revision, base/revision).
+Prints counts; --list prints what could not be read and every disagreement
+with our findings.
 """
 
 import json
@@ -117,6 +119,20 @@ def main():
             warned += 1
     print(f"documents: {len(documents)}, read: {len(documents) - len(refused)} "
           f"({warned} with warnings), refused: {len(refused)}")
+    # Pairs by name, as published: X_base.yaml with X_revision.yaml, and
+    # base.yaml with revision.yaml in one folder.
+    named = []
+    for base in documents:
+        if base.name == "base.yaml":
+            named.append((base, base.with_name("revision.yaml")))
+        elif base.stem.endswith("_base"):
+            named.append((base, base.with_name(base.stem[: -len("base")] + "revision" + base.suffix)))
+    named = [(a, b) for a, b in named if b.exists()]
+    compared = sum(
+        subprocess.run([binary, "diff", str(a), str(b)], capture_output=True).returncode != 2
+        for a, b in named
+    )
+    print(f"pairs by name (X_base/X_revision, base/revision): {len(named)}, compared: {compared}")
     print(f"pairs with a verdict: {len(pairs)}, read: {read}, unreadable: {len(unreadable)}, "
           f"verdicts agree: {agree} of {read}")
     if listing:

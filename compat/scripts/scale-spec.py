@@ -37,7 +37,8 @@ def most_referenced(spec):
 def scale(spec, copies, change):
     out = copy.deepcopy(spec)
     target = most_referenced(spec)
-    out["paths"], schemas = {}, {}
+    # The originals stay, for the other components that refer to them.
+    out["paths"], schemas = {}, dict(spec["components"]["schemas"])
     for n in range(copies):
         suffix = f"_{n}"
         for path, item in spec["paths"].items():

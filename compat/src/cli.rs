@@ -133,7 +133,14 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (old_doc, new_doc) = match (Document::open(old), Document::open(new)) {
+    // Two cores read two large documents in half the time.
+    let (old_doc, new_doc) = std::thread::scope(|scope| {
+        let reading = scope.spawn(|| Document::open(old));
+        let new_doc = Document::open(new);
+        let old_doc = reading.join().expect("reading a document does not panic");
+        (old_doc, new_doc)
+    });
+    let (old_doc, new_doc) = match (old_doc, new_doc) {
         (Ok(o), Ok(n)) => (o, n),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("error: {e}");
