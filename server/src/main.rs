@@ -169,6 +169,11 @@ struct ServeArgs {
     /// browser app).
     #[arg(long, env = "CONTACT_CHANNELS_CORS_ORIGINS", value_delimiter = ',', value_parser = origin)]
     cors_origins: Option<Vec<String>>,
+    /// This server's base URL as clients reach it, such as `https://auth.example.com`: access
+    /// tokens name it in their `iss` claim, and a token naming another is refused. Instances
+    /// sharing a database need the same one. Defaults to `http://` and the bind address.
+    #[arg(long, env = "CONTACT_CHANNELS_ISSUER_BASE_URL", value_parser = base_url)]
+    issuer_base_url: Option<String>,
     /// Then: seconds the requests in flight get to finish before the server exits anyway.
     #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
     shutdown_timeout: f64,
@@ -252,6 +257,21 @@ fn origin(text: &str) -> Result<String, String> {
         ));
     }
     Ok(origin)
+}
+
+/// An http(s) URL with no query or fragment, such as `https://auth.example.com`, without a
+/// trailing slash.
+fn base_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|e| format!("{text:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https")
+        || url.query().is_some()
+        || url.fragment().is_some()
+    {
+        return Err(format!(
+            "{text:?} is not a base URL: give http(s)://host[:port][/path], such as https://auth.example.com"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 /// A duration in seconds, such as `2` or `0.5`.
@@ -353,7 +373,9 @@ async fn serve(
         bind: args.bind,
         log_level: log_level.dropshot(),
         service: ServiceConfig {
-            issuer_base_url: format!("http://{}", args.bind),
+            issuer_base_url: args
+                .issuer_base_url
+                .unwrap_or_else(|| format!("http://{}", args.bind)),
             ..ServiceConfig::default()
         },
         ops: OpsConfig {

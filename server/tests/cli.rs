@@ -441,3 +441,59 @@ async fn files_are_private_whatever_the_umask() {
     drop(third);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Access tokens carry the configured issuer (`--issuer-base-url`) with `exp`, `iat`, `sub` and
+/// `aud`; an instance configured with another issuer refuses them as unparsable, as the SDK knows.
+#[tokio::test]
+async fn tokens_name_the_configured_issuer_and_another_refuses_them() {
+    use base64::Engine;
+    let database = temp_database("issuers.db");
+    let db = database.to_str().unwrap();
+    let issuer = |url: &'static str| [("CONTACT_CHANNELS_ISSUER_BASE_URL", url)];
+    let a = common::serve_with_env(db, &[], &issuer("https://a.example.com/"));
+    let b = common::serve_with_env(db, &[], &issuer("https://b.example.com"));
+    let http = reqwest::Client::new();
+    let server = server_access(&a.env);
+    let user_id = create_user(&http, &server, &a.url).await;
+    let session = common::json(
+        server(http.post(format!("{}/api/v1/auth/sessions", a.url)))
+            .json(&serde_json::json!({ "user_id": user_id })),
+    )
+    .await;
+    let token = session["access_token"].as_str().unwrap();
+    let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token.split('.').nth(1).unwrap())
+        .unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+    let project_id = &a.env["STACK_PROJECT_ID"];
+    assert_eq!(
+        claims["iss"],
+        format!("https://a.example.com/api/v1/projects/{project_id}")
+    );
+    assert_eq!(claims["aud"], project_id.as_str());
+    assert_eq!(claims["sub"], user_id.as_str());
+    let (iat, exp) = (
+        claims["iat"].as_i64().unwrap(),
+        claims["exp"].as_i64().unwrap(),
+    );
+    assert!(iat > 1_600_000_000 && exp > iat, "{claims}");
+
+    let list_mine = |url: &str| {
+        http.get(format!("{url}/api/v1/contact-channels?user_id=me"))
+            .header("x-stack-project-id", project_id)
+            .header("x-stack-access-type", "client")
+            .header(
+                "x-stack-publishable-client-key",
+                &a.env["STACK_PUBLISHABLE_CLIENT_KEY"],
+            )
+            .header("x-stack-access-token", token)
+            .send()
+    };
+    assert_eq!(list_mine(&a.url).await.unwrap().status(), 200);
+    let refused = list_mine(&b.url).await.unwrap();
+    assert_eq!(refused.status(), 401);
+    assert_eq!(
+        refused.headers()["x-stack-known-error"],
+        "UNPARSABLE_ACCESS_TOKEN"
+    );
+}

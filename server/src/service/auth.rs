@@ -7,7 +7,7 @@
 //! signature costs far more than the rest of a request, so each project remembers the tokens it
 //! has verified (by SHA-256, until they expire, a bounded number of them).
 
-use super::{Clock, ServiceError};
+use super::{Clock, ServiceConfig, ServiceError};
 use crate::store::ProjectRecord;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -74,6 +74,8 @@ pub struct Caller {
 /// A project as requests need it, cached in memory.
 pub struct Project {
     pub id: String,
+    /// The `iss` claim of the project's access tokens: the configured issuer's URL of it.
+    pub issuer: String,
     publishable_client_key_hash: Vec<u8>,
     secret_server_key_hash: Vec<u8>,
     super_secret_admin_key_hash: Vec<u8>,
@@ -98,14 +100,22 @@ impl std::fmt::Debug for Project {
 }
 
 impl Project {
-    /// Loads the keys of a stored project.
-    pub fn from_record(record: &ProjectRecord) -> Result<Project, ServiceError> {
+    /// Loads the keys of a stored project, for a service with `config`.
+    pub fn from_record(
+        record: &ProjectRecord,
+        config: &ServiceConfig,
+    ) -> Result<Project, ServiceError> {
         use p256::pkcs8::DecodePrivateKey;
         let signing = SigningKey::from_pkcs8_der(&record.signing_key)
             .map_err(|e| ServiceError::internal("project signing key", e))?;
         let public = signing.verifying_key().to_encoded_point(false);
         Ok(Project {
             id: record.id.clone(),
+            issuer: format!(
+                "{}/api/v1/projects/{}",
+                config.issuer_base_url.trim_end_matches('/'),
+                record.id
+            ),
             publishable_client_key_hash: record.publishable_client_key_hash.clone(),
             secret_server_key_hash: record.secret_server_key_hash.clone(),
             super_secret_admin_key_hash: record.super_secret_admin_key_hash.clone(),
@@ -115,8 +125,10 @@ impl Project {
         })
     }
 
-    /// The user of an access token whose expiry was already checked: from the cache, or by
-    /// checking its signature and audience.
+    /// The user of an access token whose expiry and audience were already checked: from the
+    /// cache, or by checking its signature, its audience and issuer, and that it carries every
+    /// claim of [`AccessTokenClaims`] (`exp`, `iat`, `sub`, `aud` and `iss` among them). Any
+    /// failure is [`ServiceError::UnparsableAccessToken`], as in Stack Auth.
     fn token_user(&self, token: &str, now_millis: i64) -> Result<Uuid, ServiceError> {
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         if let Some(&(user, _)) = self.verified_tokens().get(&digest) {
@@ -124,9 +136,11 @@ impl Project {
         }
         let mut validation = Validation::new(Algorithm::ES256);
         validation.set_audience(&[&self.id]);
-        // Expiry was checked against the service clock already.
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud", "iss"]);
+        // Expiry was checked against the service clock already. `iat` is required by the
+        // claims' type, as jsonwebtoken cannot require it.
         validation.validate_exp = false;
-        validation.required_spec_claims.clear();
         let data =
             jsonwebtoken::decode::<AccessTokenClaims>(token, &self.decoding_key, &validation)
                 .map_err(|_| ServiceError::UnparsableAccessToken)?;
@@ -252,9 +266,12 @@ pub fn sign_access_token(
         .map_err(|e| ServiceError::internal("signing an access token", e))
 }
 
-/// The part of a token read before the project is known.
+/// The part of a token read before the project is known. A token lacking any of these is
+/// unparsable.
 #[derive(Deserialize)]
 struct UnverifiedClaims {
+    /// The project the token is for.
+    aud: String,
     project_id: String,
     exp: i64,
 }
@@ -299,10 +316,14 @@ pub(super) fn check_headers(
         if claims.exp.saturating_mul(1000) <= now_millis {
             return Err(ServiceError::AccessTokenExpired);
         }
-        if claims.project_id != project_id {
+        // The audience names the project; a `project_id` claim that disagrees makes no sense.
+        if claims.project_id != claims.aud {
+            return Err(ServiceError::UnparsableAccessToken);
+        }
+        if claims.aud != project_id {
             return Err(ServiceError::InvalidProjectForAccessToken {
                 expected: project_id,
-                actual: claims.project_id,
+                actual: claims.aud,
             });
         }
     }
@@ -359,14 +380,23 @@ mod tests {
     use super::*;
 
     fn project() -> Project {
-        let (record, _) = new_project("p", false, 1);
-        Project::from_record(&record).unwrap()
+        project_and_keys().0
+    }
+
+    fn project_and_keys() -> (Project, ProjectKeys) {
+        let (record, keys) = new_project("p", false, 1);
+        let project = Project::from_record(&record, &ServiceConfig::default()).unwrap();
+        (project, keys)
     }
 
     fn token(project: &Project, user: Uuid) -> String {
-        let claims = AccessTokenClaims {
+        sign_access_token(project, &claims(project, user)).unwrap()
+    }
+
+    fn claims(project: &Project, user: Uuid) -> AccessTokenClaims {
+        AccessTokenClaims {
             sub: user.to_string(),
-            iss: "http://localhost".into(),
+            iss: project.issuer.clone(),
             aud: project.id.clone(),
             project_id: project.id.clone(),
             branch_id: "main".into(),
@@ -383,8 +413,99 @@ mod tests {
             is_restricted: false,
             requires_totp_mfa: false,
             restricted_reason: None,
+        }
+    }
+
+    /// A clock stopped at one instant.
+    struct Stopped(i64);
+
+    impl Clock for Stopped {
+        fn now_millis(&self) -> i64 {
+            self.0
+        }
+    }
+
+    /// Authenticates client access to `project` with `token`, as a request would.
+    fn authenticate(
+        project: &std::sync::Arc<Project>,
+        keys: &ProjectKeys,
+        token: &str,
+    ) -> Result<Caller, ServiceError> {
+        let headers = RequestHeaders {
+            project_id: Some(keys.project_id.clone()),
+            access_type: Some("client".into()),
+            publishable_client_key: Some(keys.publishable_client_key.clone()),
+            access_token: Some(token.to_owned()),
+            ..Default::default()
         };
-        sign_access_token(project, &claims).unwrap()
+        let claimed = check_headers(&headers, &Stopped(1_000_000))?;
+        check_project(project.clone(), claimed)
+    }
+
+    #[test]
+    fn a_token_needs_every_claim_and_this_server_as_its_issuer() {
+        let (project, keys) = project_and_keys();
+        let project = std::sync::Arc::new(project);
+        let user = Uuid::new_v4();
+        let sign = |claims: &serde_json::Value| {
+            let mut header = Header::new(Algorithm::ES256);
+            header.kid = Some(project.id.clone());
+            jsonwebtoken::encode(&header, claims, &project.encoding_key).unwrap()
+        };
+        let valid = serde_json::to_value(claims(&project, user)).unwrap();
+        let caller = authenticate(&project, &keys, &sign(&valid)).unwrap();
+        assert_eq!(caller.user_id, Some(user));
+
+        let unparsable = |case: &str, claims: serde_json::Value| {
+            let refused = authenticate(&project, &keys, &sign(&claims));
+            assert!(
+                matches!(refused, Err(ServiceError::UnparsableAccessToken)),
+                "{case}: {refused:?}"
+            );
+        };
+        for claim in ["exp", "iat", "sub", "aud", "iss", "project_id"] {
+            let mut without = valid.clone();
+            without.as_object_mut().unwrap().remove(claim);
+            unparsable(&format!("without {claim}"), without);
+        }
+        let changed = |claim: &str, value: serde_json::Value| {
+            let mut claims = valid.clone();
+            claims[claim] = value;
+            claims
+        };
+        // Signed with the project's key, but by a server with another issuer URL.
+        let other_issuer = ServiceConfig {
+            issuer_base_url: "https://auth.example.com".into(),
+            ..ServiceConfig::default()
+        };
+        let (record, _) = new_project("q", false, 1);
+        let elsewhere = Project::from_record(&record, &other_issuer).unwrap().issuer;
+        let foreign_issuer = elsewhere.replace(&record.id, &project.id);
+        unparsable("another issuer", changed("iss", foreign_issuer.into()));
+        unparsable("a subject that is no user id", changed("sub", "x".into()));
+        unparsable("a text iat", changed("iat", "0".into()));
+        let other_project = Uuid::new_v4().to_string();
+        let mut elsewhere = changed("aud", other_project.clone().into());
+        unparsable("an audience that is not the project_id", elsewhere.clone());
+        elsewhere["project_id"] = other_project.into();
+        assert!(matches!(
+            authenticate(&project, &keys, &sign(&elsewhere)),
+            Err(ServiceError::InvalidProjectForAccessToken { .. })
+        ));
+    }
+
+    #[test]
+    fn the_issuer_is_the_configured_base_url_of_the_project() {
+        let (record, _) = new_project("p", false, 1);
+        let config = ServiceConfig {
+            issuer_base_url: "https://auth.example.com/".into(),
+            ..ServiceConfig::default()
+        };
+        let project = Project::from_record(&record, &config).unwrap();
+        assert_eq!(
+            project.issuer,
+            format!("https://auth.example.com/api/v1/projects/{}", record.id)
+        );
     }
 
     #[test]

@@ -95,7 +95,7 @@ impl Service {
             .get_project(id)
             .await?
             .ok_or_else(|| ServiceError::CurrentProjectNotFound(id.to_owned()))?;
-        let project = Arc::new(Project::from_record(&record)?);
+        let project = Arc::new(Project::from_record(&record, &self.config)?);
         self.projects
             .write()
             .expect("cache lock")

@@ -163,10 +163,7 @@ impl Service {
         let id = user.id;
         let claims = AccessTokenClaims {
             sub: id.to_string(),
-            iss: format!(
-                "{}/api/v1/projects/{}",
-                self.config.issuer_base_url, project.id
-            ),
+            iss: project.issuer.clone(),
             aud: project.id.clone(),
             project_id: project.id.clone(),
             branch_id: "main".into(),
