@@ -251,7 +251,7 @@ pub trait ContactChannelsApi {
 /// Title of the spec.
 pub const TITLE: &str = "Contact channels";
 /// `info.version` of the spec; the generated client sends it as `api-version`.
-pub const VERSION: semver::Version = semver::Version::new(2, 1, 0);
+pub const VERSION: semver::Version = semver::Version::new(3, 0, 0);
 
 /// Header prefixes the server accepts and answers under; the spec documents the first.
 pub const HEADER_PREFIXES: [&str; 2] = ["x-stack-", "x-hexclave-"];

@@ -43,6 +43,79 @@ pub mod rules {
     pub const MAX_EMAIL_LENGTH: u32 = 254;
     /// Longest a session may last: one year, in milliseconds (also the default).
     pub const MAX_SESSION_MILLIS: u64 = 365 * 24 * 60 * 60 * 1000;
+    /// Longest display name, in characters (code points).
+    pub const MAX_DISPLAY_NAME_CHARS: u32 = 256;
+
+    /// Characters no display name or email address may hold, as inclusive ranges: controls
+    /// (Unicode category Cc) and format characters (Cf, which include the bidi controls and the
+    /// zero-width characters), as of Unicode 15.1.
+    pub const INVISIBLE: &[(char, char)] = &[
+        ('\u{0}', '\u{1f}'),
+        ('\u{7f}', '\u{9f}'),
+        ('\u{ad}', '\u{ad}'),
+        ('\u{600}', '\u{605}'),
+        ('\u{61c}', '\u{61c}'),
+        ('\u{6dd}', '\u{6dd}'),
+        ('\u{70f}', '\u{70f}'),
+        ('\u{890}', '\u{891}'),
+        ('\u{8e2}', '\u{8e2}'),
+        ('\u{180e}', '\u{180e}'),
+        ('\u{200b}', '\u{200f}'),
+        ('\u{202a}', '\u{202e}'),
+        ('\u{2060}', '\u{2064}'),
+        ('\u{2066}', '\u{206f}'),
+        ('\u{feff}', '\u{feff}'),
+        ('\u{fff9}', '\u{fffb}'),
+        ('\u{110bd}', '\u{110bd}'),
+        ('\u{110cd}', '\u{110cd}'),
+        ('\u{13430}', '\u{1343f}'),
+        ('\u{1bca0}', '\u{1bca3}'),
+        ('\u{1d173}', '\u{1d17a}'),
+        ('\u{e0001}', '\u{e0001}'),
+        ('\u{e0020}', '\u{e007f}'),
+    ];
+    /// White space (Unicode White_Space) beyond the controls: no email address holds it.
+    pub const SPACES: &[(char, char)] = &[
+        ('\u{20}', '\u{20}'),
+        ('\u{a0}', '\u{a0}'),
+        ('\u{1680}', '\u{1680}'),
+        ('\u{2000}', '\u{200a}'),
+        ('\u{2028}', '\u{2029}'),
+        ('\u{202f}', '\u{202f}'),
+        ('\u{205f}', '\u{205f}'),
+        ('\u{3000}', '\u{3000}'),
+    ];
+
+    /// Whether `c` lies in one of `ranges`.
+    pub fn is_in(ranges: &[(char, char)], c: char) -> bool {
+        ranges.iter().any(|&(low, high)| (low..=high).contains(&c))
+    }
+
+    /// A pattern that matches strings with none of the characters of `sets`. Written with
+    /// `\uXXXX` escapes, which both ECMAScript (without the `u` flag) and Python read, so only
+    /// characters of the Basic Multilingual Plane can be named: the server also refuses those
+    /// beyond it, which are rare format characters (tags, musical symbol formatting).
+    pub fn pattern_without(sets: &[&[(char, char)]]) -> String {
+        let mut class = String::new();
+        for &(low, high) in sets.iter().flat_map(|set| set.iter()) {
+            if u32::from(low) > 0xffff {
+                continue;
+            }
+            class.push_str(&format!("\\u{:04x}", u32::from(low)));
+            if high != low {
+                let high = u32::from(high).min(0xffff);
+                class.push_str(&format!("-\\u{high:04x}"));
+            }
+        }
+        format!("^[^{class}]*$")
+    }
+
+    /// The pattern of a display name: no invisible character.
+    pub static DISPLAY_NAME_PATTERN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| pattern_without(&[INVISIBLE]));
+    /// The pattern of an email address: no invisible character and no white space.
+    pub static EMAIL_PATTERN: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| pattern_without(&[INVISIBLE, SPACES]));
 }
 
 /// Declares schema-only types for the API's constrained strings: each becomes a named schema
@@ -89,9 +162,14 @@ string_schemas! {
     UserIdOrMe { example: "me", pattern: Some(rules::USER_ID_OR_ME_PATTERN), format: None::<&str>, max_length: None }
     /// A contact channel's id: a UUID, hyphenated.
     ContactChannelId { example: "b3d396b8-c574-4c80-97b3-50031675ceb2", pattern: Some(rules::UUID_PATTERN), format: None::<&str>, max_length: None }
-    /// An email address: a plain address (no quoted local part, no address literal), at most
-    /// 254 characters. Stored and compared in lower case.
-    EmailAddress { example: "johndoe@example.com", pattern: None::<&str>, format: Some("email"), max_length: Some(rules::MAX_EMAIL_LENGTH) }
+    /// An email address: a plain address (no quoted local part, no address literal, no white
+    /// space, control or format character), at most 254 characters. Stored and compared in
+    /// lower case, with an internationalized domain in its ASCII form (`bücher.example` is
+    /// stored as `xn--bcher-kva.example`), so both spellings are one address.
+    EmailAddress { example: "johndoe@example.com", pattern: Some(rules::EMAIL_PATTERN.as_str()), format: Some("email"), max_length: Some(rules::MAX_EMAIL_LENGTH) }
+    /// A user's display name: at most 256 characters, none of them a control or format
+    /// character.
+    DisplayName { example: "John Doe", pattern: Some(rules::DISPLAY_NAME_PATTERN.as_str()), format: None::<&str>, max_length: Some(rules::MAX_DISPLAY_NAME_CHARS) }
     /// A verification code from an emailed link: 45 characters of Crockford's base32 alphabet
     /// (the link has them in lower case; either case is accepted).
     VerificationCodeText { example: "m9s346q3d25vt4f5v37e3s3e28jt97kb6cq643dzvmxxq", pattern: Some(rules::CODE_PATTERN), format: None::<&str>, max_length: None }
@@ -149,6 +227,13 @@ mod field {
     }
     pub fn value(gen: &mut SchemaGenerator) -> Schema {
         named_with_example::<EmailAddress>(gen, EmailAddress::EXAMPLE.into())
+    }
+    /// Null stays accepted (no name), as before the rules were stated.
+    pub fn display_name(gen: &mut SchemaGenerator) -> Schema {
+        let mut wrapped = SchemaObject::default();
+        wrapped.subschemas().all_of = Some(vec![gen.subschema_for::<DisplayName>()]);
+        wrapped.extensions.insert("nullable".into(), true.into());
+        wrapped.into()
     }
     pub fn code(gen: &mut SchemaGenerator) -> Schema {
         gen.subschema_for::<VerificationCodeText>()
@@ -377,6 +462,7 @@ pub struct User {
 #[serde(deny_unknown_fields)]
 pub struct UserCreate {
     /// The user's display name.
+    #[schemars(schema_with = "field::display_name")]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }

@@ -375,9 +375,17 @@ export interface components {
          */
         Cursor: string;
         /**
+         * @description A user's display name: at most 256 characters, none of them a control or format
+         *     character.
+         * @example John Doe
+         */
+        DisplayName: string;
+        /**
          * Format: email
-         * @description An email address: a plain address (no quoted local part, no address literal), at most
-         *     254 characters. Stored and compared in lower case.
+         * @description An email address: a plain address (no quoted local part, no address literal, no white
+         *     space, control or format character), at most 254 characters. Stored and compared in
+         *     lower case, with an internationalized domain in its ASCII form (`bücher.example` is
+         *     stored as `xn--bcher-kva.example`), so both spellings are one address.
          * @example johndoe@example.com
          */
         EmailAddress: string;
@@ -490,7 +498,7 @@ export interface components {
         /** @description Body of `create_user`. */
         UserCreate: {
             /** @description The user's display name. */
-            display_name?: string | null;
+            display_name?: components["schemas"]["DisplayName"] | null;
         };
         /**
          * @description A user's id: a UUID, hyphenated.

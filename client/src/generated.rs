@@ -1826,7 +1826,7 @@ Errors have the body `{code, error, details}`. Codes that Stack Auth's SDK knows
 
 Browser apps may call the API from any origin (CORS), unless the operator restricts origins (`serve --cors-origins`): authentication is by header, never by cookie, and no response allows credentials.
 
-Version: 2.1.0*/
+Version: 3.0.0*/
 pub struct Client {
     pub(crate) baseurl: String,
     pub(crate) client: reqwest::Client,
@@ -1862,7 +1862,7 @@ impl Client {
 }
 impl ClientInfo<()> for Client {
     fn api_version() -> &'static str {
-        "2.1.0"
+        "3.0.0"
     }
     fn baseurl(&self) -> &str {
         self.baseurl.as_str()

@@ -7,7 +7,8 @@ use contact_channels_client::types::{
 use contact_channels_client::{AccessType, Client, ClientConfig, Error, ResponseValue};
 use contact_channels_server::mail::{read_outbox, Email, Mailer, OutboxMailer};
 use contact_channels_server::server::{self, Backends, RunningServer, ServerConfig};
-use contact_channels_server::service::{Clock, ProjectKeys};
+use contact_channels_server::service::{Clock, ProjectKeys, ServiceConfig};
+use contact_channels_server::store::postgres::scratch::ScratchSchema;
 use contact_channels_server::store::sqlite::SqliteStore;
 use contact_channels_server::store::{ChannelFilter, Store};
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ pub struct TestServer {
     pub store: Arc<dyn Store>,
     /// Where the server's email goes.
     pub outbox: PathBuf,
+    /// The PostgreSQL schema the store lives in, dropped with the server.
+    _schema: Option<ScratchSchema>,
 }
 
 impl TestServer {
@@ -67,9 +70,40 @@ impl TestServer {
     /// Starts a server that sends email with `mailer` (`outbox` is where tests look for it).
     pub async fn start_with_mailer(mailer: Arc<dyn Mailer>, outbox: PathBuf) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+        Self::start_with(store, None, mailer, outbox, ServiceConfig::default()).await
+    }
+
+    /// A server with the service settings `service` on each engine this machine has: in-memory
+    /// SQLite, and PostgreSQL (a fresh schema) when `CONTACT_CHANNELS_TEST_POSTGRES_URL` is set,
+    /// else reported as skipped.
+    pub async fn on_each_engine(service: ServiceConfig) -> Vec<TestServer> {
+        let outbox =
+            || std::env::temp_dir().join(format!("cc-test-outbox-{}", uuid::Uuid::new_v4()));
+        let mut servers = Vec::new();
+        let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
+        let dir = outbox();
+        let mailer = Arc::new(OutboxMailer::new(&dir));
+        servers.push(Self::start_with(sqlite, None, mailer, dir, service.clone()).await);
+        if let Some(schema) = ScratchSchema::for_test().await {
+            let postgres: Arc<dyn Store> = Arc::new(schema.open().await.unwrap());
+            let dir = outbox();
+            let mailer = Arc::new(OutboxMailer::new(&dir));
+            servers.push(Self::start_with(postgres, Some(schema), mailer, dir, service).await);
+        }
+        servers
+    }
+
+    async fn start_with(
+        store: Arc<dyn Store>,
+        schema: Option<ScratchSchema>,
+        mailer: Arc<dyn Mailer>,
+        outbox: PathBuf,
+        service: ServiceConfig,
+    ) -> TestServer {
         let clock = Arc::new(ManualClock::new());
         let config = ServerConfig {
             bind: "127.0.0.1:0".parse().unwrap(),
+            service,
             ..ServerConfig::default()
         };
         let backends = Backends {
@@ -88,6 +122,7 @@ impl TestServer {
             clock,
             store,
             outbox,
+            _schema: schema,
         }
     }
 

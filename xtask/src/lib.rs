@@ -161,7 +161,7 @@ fn short(value: &Value) -> String {
 }
 
 /// The spec's named string schemas, generated as `String` in the client.
-const STRING_SCHEMAS: [&str; 7] = [
+const STRING_SCHEMAS: [&str; 8] = [
     "UserId",
     "UserIdOrMe",
     "ContactChannelId",
@@ -169,6 +169,7 @@ const STRING_SCHEMAS: [&str; 7] = [
     "VerificationCodeText",
     "CallbackUrl",
     "Cursor",
+    "DisplayName",
 ];
 
 /// The client source progenitor generates from the committed spec, formatted and marked.

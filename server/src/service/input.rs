@@ -1,6 +1,7 @@
 //! Checks and normal forms of the plain inputs operations take: ids and email addresses.
 
 use super::{ServiceError, MAX_EMAIL_LENGTH};
+use contact_channels_api::types::rules::{is_in, INVISIBLE, MAX_DISPLAY_NAME_CHARS, SPACES};
 use uuid::Uuid;
 
 /// The error for a client that tries to set `is_verified`.
@@ -19,20 +20,44 @@ pub(super) fn parse_uuid(field: &str, value: &str) -> Result<Uuid, ServiceError>
         })
 }
 
-/// Trims, validates and lowercases an email address: the form that is stored and compared.
-pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
-    let trimmed = value.trim();
-    // Quoted local parts and address literals are valid RFC 5322 but not accepted by Stack Auth.
-    let exotic = trimmed.contains(['"', '[', ']', ' ', '\t']);
-    if trimmed.chars().count() > MAX_EMAIL_LENGTH as usize
-        || exotic
-        || !email_address::EmailAddress::is_valid(trimmed)
-    {
+/// Checks a user's display name: at most [`MAX_DISPLAY_NAME_CHARS`] characters, none of them
+/// invisible (a control or format character), which could hide what the name says.
+pub(super) fn check_display_name(name: &str) -> Result<(), ServiceError> {
+    if name.chars().count() > MAX_DISPLAY_NAME_CHARS as usize {
         return Err(ServiceError::InvalidInput(format!(
-            "value: {value:?} is not a valid email address"
+            "display_name: at most {MAX_DISPLAY_NAME_CHARS} characters"
         )));
     }
-    Ok(trimmed.to_lowercase())
+    if let Some(c) = name.chars().find(|&c| is_in(INVISIBLE, c)) {
+        return Err(ServiceError::InvalidInput(format!(
+            "display_name: holds the invisible character U+{:04X}",
+            u32::from(c)
+        )));
+    }
+    Ok(())
+}
+
+/// Trims, validates and normalises an email address to the form that is stored and compared:
+/// lower case, and an internationalized domain in its ASCII (IDNA) form, so that
+/// `a@bücher.example` and `a@xn--bcher-kva.example` are one address.
+pub fn normalize_email(value: &str) -> Result<String, ServiceError> {
+    let invalid =
+        || ServiceError::InvalidInput(format!("value: {value:?} is not a valid email address"));
+    let trimmed = value.trim();
+    // Quoted local parts and address literals are valid RFC 5322 but not accepted by Stack Auth;
+    // white space, controls and format characters (zero-width, bidi) would make two addresses
+    // look alike.
+    let refused = |c: char| matches!(c, '"' | '[' | ']') || is_in(INVISIBLE, c) || is_in(SPACES, c);
+    if trimmed.chars().count() > MAX_EMAIL_LENGTH as usize || trimmed.chars().any(refused) {
+        return Err(invalid());
+    }
+    let (local, domain) = trimmed.rsplit_once('@').ok_or_else(invalid)?;
+    let domain = idna::domain_to_ascii(domain).map_err(|_| invalid())?;
+    let normal = format!("{}@{domain}", local.to_lowercase());
+    if normal.len() > MAX_EMAIL_LENGTH as usize || !email_address::EmailAddress::is_valid(&normal) {
+        return Err(invalid());
+    }
+    Ok(normal)
 }
 
 #[cfg(test)]
@@ -80,5 +105,71 @@ mod tests {
         }
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(normalize_email(&long).is_err());
+    }
+
+    #[test]
+    fn look_alike_addresses_are_refused_or_made_one() {
+        for bad in [
+            "vic\u{200b}tim@corp.example",
+            "victim@corp\u{200b}.example",
+            "vic\u{202e}tim@corp.example",
+            "vic\u{a0}tim@corp.example",
+            "vic\u{2028}tim@corp.example",
+            "vic\u{0}tim@corp.example",
+            "vic\u{e0041}tim@corp.example",
+        ] {
+            assert!(
+                matches!(normalize_email(bad), Err(ServiceError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            normalize_email("Victim@Bücher.example").unwrap(),
+            "victim@xn--bcher-kva.example"
+        );
+        assert_eq!(
+            normalize_email("victim@xn--bcher-kva.example").unwrap(),
+            "victim@xn--bcher-kva.example"
+        );
+    }
+
+    #[test]
+    fn display_names_are_limited_and_visible() {
+        assert!(check_display_name(&"é".repeat(256)).is_ok());
+        assert!(check_display_name("John \u{1F600} Doe").is_ok());
+        for bad in [
+            "é".repeat(257),
+            "a\u{0}b".into(),
+            "a\u{200b}b".into(),
+            "a\u{202e}b".into(),
+            "line\nbreak".into(),
+        ] {
+            assert!(
+                matches!(check_display_name(&bad), Err(ServiceError::InvalidInput(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// The spec's patterns state the same character rules as the checks (for the characters a
+    /// pattern can name).
+    #[test]
+    fn the_spec_patterns_refuse_what_the_checks_refuse() {
+        use contact_channels_api::types::rules::{DISPLAY_NAME_PATTERN, EMAIL_PATTERN};
+        let name = regex::Regex::new(&DISPLAY_NAME_PATTERN).unwrap();
+        let email = regex::Regex::new(&EMAIL_PATTERN).unwrap();
+        for c in (0..=0xffff_u32).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            assert_eq!(
+                name.is_match(&text),
+                check_display_name(&text).is_ok(),
+                "display name with U+{:04X}",
+                u32::from(c)
+            );
+            let address = format!("a{c}b@example.com");
+            if !email.is_match(&address) {
+                assert!(normalize_email(&address).is_err(), "U+{:04X}", u32::from(c));
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! Users: creating, reading and deleting them.
 
+use super::input::check_display_name;
 use super::{Caller, Service, ServiceError};
 use crate::store::{Entity, StoreError, UserRecord};
 use uuid::Uuid;
@@ -12,6 +13,9 @@ impl Service {
         display_name: Option<&str>,
     ) -> Result<UserRecord, ServiceError> {
         Self::require_server(caller)?;
+        if let Some(name) = display_name {
+            check_display_name(name)?;
+        }
         let user = self
             .store
             .create_user(
