@@ -8,6 +8,22 @@ use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
 
+/// Every keyword [`compare`] judges.
+pub(crate) const KEYS: &[&str] = &[
+    "maxLength",
+    "maximum",
+    "maxItems",
+    "maxProperties",
+    "minLength",
+    "minimum",
+    "minItems",
+    "minProperties",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "uniqueItems",
+    "multipleOf",
+    "pattern",
+];
 /// Keywords whose larger value allows more.
 const UPPER_BOUNDS: &[&str] = &["maxLength", "maximum", "maxItems", "maxProperties"];
 /// Keywords whose larger value allows less.

@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::generic::compare_rest;
+use crate::generic::Keys;
 use crate::lifecycle::Policy;
 use crate::operation::{operations, path_shape, METHODS};
 use crate::report::Change;
-use crate::resolve::{object, object_at, strip_docs, union_keys, Doc};
+use crate::resolve::{object, strip_docs, union_keys, Doc};
 use crate::rules::Rule;
 use crate::security;
 use crate::sink::{Loc, Sink};
@@ -18,43 +18,37 @@ use crate::sink::{Loc, Sink};
 pub(crate) fn compare_document(old: &Doc, new: &Doc, policy: Policy) -> Vec<Change> {
     let mut sink = Sink::new(None, policy);
     let root = Loc::default();
-    let (o, n) = (object(old.root()), object(new.root()));
-    // info.version is the release's name, not a change to it.
-    compare_rest(
-        object_at(o, "info"),
-        object_at(n, "info"),
-        &["version"],
-        None,
-        &root.join("info"),
-        &mut sink,
-    );
-    compare_path_items(object_at(o, "paths"), object_at(n, "paths"), &mut sink);
-    compare_components(old, new, &mut sink);
-    compare_global_security(old, new, &mut sink);
+    let keys = Keys::new(object(old.root()), object(new.root()));
     // The format version (`openapi`, `jsonSchemaDialect`) is not a change
-    // to the API: what a new version changes in meaning is compared above.
-    compare_rest(
-        o,
-        n,
-        &[
-            "openapi",
-            "jsonSchemaDialect",
-            "info",
-            "paths",
-            "webhooks",
-            "components",
-            "security",
-        ],
-        None,
-        &root,
-        &mut sink,
-    );
+    // to the API: what a new version changes in meaning is compared below.
+    keys.cover(|k| k == "openapi" || k == "jsonSchemaDialect");
+    let (old_info, new_info) = keys.take_objects("info");
+    let info = Keys::new(old_info, new_info);
+    // info.version is the release's name, not a change to it.
+    info.cover(|k| k == "version");
+    info.rest(None, &root.join("info"), &mut sink);
+    // Operations are compared in operation.rs; here what path items hold besides.
+    for key in ["paths", "webhooks"] {
+        let (before, after) = keys.take_objects(key);
+        compare_path_items(key, before, after, &mut sink);
+    }
+    let (old_components, new_components) = keys.take_objects("components");
+    compare_components(old, new, (old_components, new_components), &mut sink);
+    keys.take("security");
+    compare_global_security(old, new, &mut sink);
+    keys.rest(None, &root, &mut sink);
     sink.into_changes()
 }
 
-/// Path-item keys other than operations and parameters (which operations
-/// inherit and report): summary, description, servers, extensions.
-fn compare_path_items(old: &Map<String, Value>, new: &Map<String, Value>, sink: &mut Sink) {
+/// Path-item keys (of `paths` or `webhooks`) other than operations and
+/// parameters (which operations inherit and report): summary, description,
+/// servers, extensions.
+fn compare_path_items(
+    key: &str,
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    sink: &mut Sink,
+) {
     let by_shape = |paths: &Map<String, Value>| -> BTreeMap<String, (String, Value)> {
         paths
             .iter()
@@ -62,37 +56,39 @@ fn compare_path_items(old: &Map<String, Value>, new: &Map<String, Value>, sink: 
             .collect()
     };
     let (before, after) = (by_shape(old), by_shape(new));
-    let mut handled = METHODS.to_vec();
-    handled.push("parameters");
     for (shape, (_, item)) in &before {
         if let Some((path, new_item)) = after.get(shape) {
-            let loc = Loc::default().join("paths").join(path.as_str());
-            compare_rest(object(item), object(new_item), &handled, None, &loc, sink);
+            let loc = Loc::default().join(key).join(path.as_str());
+            let keys = Keys::new(object(item), object(new_item));
+            keys.cover(|k| METHODS.contains(&k) || k == "parameters");
+            keys.rest(None, &loc, sink);
         }
     }
 }
 
-fn compare_components(old: &Doc, new: &Doc, sink: &mut Sink) {
-    let (oc, nc) = (
-        object_at(object(old.root()), "components"),
-        object_at(object(new.root()), "components"),
-    );
+fn compare_components(
+    old: &Doc,
+    new: &Doc,
+    (oc, nc): (&Map<String, Value>, &Map<String, Value>),
+    sink: &mut Sink,
+) {
     let mut reachable = old.reachable_refs();
     reachable.extend(new.reachable_refs());
     let loc = Loc::default().join("components");
+    let keys = Keys::new(oc, nc);
     let kinds: Vec<&str> = union_keys(oc, nc)
         .into_iter()
         .filter(|k| !k.starts_with("x-"))
         .collect();
     for &kind in &kinds {
-        let (before, after) = (object_at(oc, kind), object_at(nc, kind));
+        let (before, after) = keys.take_objects(kind);
         if kind == "securitySchemes" {
             security::compare_schemes(before, after, &loc.join(kind), sink);
         } else {
             compare_kind(kind, before, after, &reachable, &loc.join(kind), sink);
         }
     }
-    compare_rest(oc, nc, &kinds, None, &loc, sink);
+    keys.rest(None, &loc, sink);
 }
 
 /// One kind of component (`schemas`, `responses`, ...). Components that an

@@ -70,9 +70,10 @@
 //! `info` apart from `info.version`, `externalDocs`, `servers`) is info and
 //! only calls for a patch release.
 //!
-//! Nothing is dropped: after the structured comparison, any key that differs
-//! and no rule covers is reported as `documentation-changed`,
-//! `extension-changed` or `unclassified-change`.
+//! Nothing is dropped and nothing reported twice: every comparison reads a
+//! key only by taking it (a finding that subsumes keys marks them covered),
+//! and any key nobody took that differs is reported as
+//! `documentation-changed`, `extension-changed` or `unclassified-change`.
 //!
 //! Each rule has a fixed severity and [`Bump`]: breaking ⇒ major; other
 //! wire-visible changes and warnings ⇒ minor; documentation ⇒ patch. Rules

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::generic::{compare_rest, describe};
+use crate::generic::{describe, Keys};
 use crate::lifecycle::{deprecated, Policy};
 use crate::parameter;
 use crate::report::{Change, OperationRef};
-use crate::resolve::{object, object_at, union_keys, Doc};
+use crate::resolve::{object, union_keys, Doc};
 use crate::response;
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
@@ -179,12 +179,13 @@ fn compare_operation(
 ) -> Vec<Change> {
     let mut sink = Sink::new(Some(new.reference()), policy);
     let root = Loc::default();
-    let (o, n) = (old.op, new.op);
-    if o.get("operationId") != n.get("operationId") {
+    let keys = Keys::new(old.op, new.op);
+    let (before, after) = keys.take("operationId");
+    if before != after {
         let message = format!(
             "operationId changed from {} to {}",
-            o.get("operationId").unwrap_or(&Value::Null),
-            n.get("operationId").unwrap_or(&Value::Null)
+            before.unwrap_or(&Value::Null),
+            after.unwrap_or(&Value::Null)
         );
         sink.emit(
             Rule::OperationIdChanged,
@@ -193,10 +194,12 @@ fn compare_operation(
             message,
         );
     }
-    if deprecated(o) != deprecated(n) {
-        let (rule, message) = match policy.too_soon(new_doc, n) {
+    let (o, n) = keys.take_only(&["deprecated"]);
+    if deprecated(&o) != deprecated(&n) {
+        // The sunset date is read from the whole operation.
+        let (rule, message) = match policy.too_soon(new_doc, keys.whole().1) {
             Some(why) => (Rule::SunsetTooSoon, format!("operation {why}")),
-            None if deprecated(n) => (Rule::DeprecatedAdded, "operation deprecated".to_owned()),
+            None if deprecated(&n) => (Rule::DeprecatedAdded, "operation deprecated".to_owned()),
             None => (
                 Rule::DeprecatedRemoved,
                 "operation no longer deprecated".to_owned(),
@@ -214,6 +217,7 @@ fn compare_operation(
             format!("path parameter `{before}` renamed to `{after}`"),
         );
     }
+    keys.take("parameters");
     parameter::compare(old_doc, new_doc, old, new, &renames, &mut sink);
     // A webhook's request is read by the consumer, its responses written by it.
     let (request, response) = if new.webhook {
@@ -221,33 +225,28 @@ fn compare_operation(
     } else {
         (Direction::Request, Direction::Response)
     };
+    let (old_body, new_body) = keys.take("requestBody");
     compare_body(
         SchemaCmp::new(old_doc, new_doc, request),
-        o.get("requestBody"),
-        n.get("requestBody"),
+        old_body,
+        new_body,
         &mut sink,
     );
+    let (old_responses, new_responses) = keys.take_objects("responses");
     response::compare(
         SchemaCmp::new(old_doc, new_doc, response),
-        object_at(o, "responses"),
-        object_at(n, "responses"),
+        old_responses,
+        new_responses,
         &mut sink,
     );
+    keys.take("security");
     security::compare_requirements(
-        effective_security(old_doc, o),
-        effective_security(new_doc, n),
+        effective_security(old_doc, old.op),
+        effective_security(new_doc, new.op),
         &root.join("security"),
         &mut sink,
     );
-    let handled = [
-        "operationId",
-        "deprecated",
-        "parameters",
-        "requestBody",
-        "responses",
-        "security",
-    ];
-    compare_rest(o, n, &handled, None, &root, &mut sink);
+    keys.rest(None, &root, &mut sink);
     sink.into_changes()
 }
 
@@ -295,7 +294,9 @@ fn compare_body(mut cmp: SchemaCmp<'_>, old: Option<&Value>, new: Option<&Value>
             object(new_doc.resolve(n).value),
         ),
     };
-    match (is_required(o), is_required(n)) {
+    let keys = Keys::new(o, n);
+    let (o_required, n_required) = keys.take_only(&["required"]);
+    match (is_required(&o_required), is_required(&n_required)) {
         (false, true) => sink.emit(
             Rule::RequestBodyBecameRequired,
             dir,
@@ -314,15 +315,9 @@ fn compare_body(mut cmp: SchemaCmp<'_>, old: Option<&Value>, new: Option<&Value>
         added: Rule::RequestMediaTypeAdded,
         removed: Rule::RequestMediaTypeRemoved,
     };
-    compare_content(
-        &mut cmp,
-        object_at(o, "content"),
-        object_at(n, "content"),
-        &media,
-        &loc,
-        sink,
-    );
-    compare_rest(o, n, &["required", "content"], dir, &loc, sink);
+    let (old_content, new_content) = keys.take_objects("content");
+    compare_content(&mut cmp, old_content, new_content, &media, &loc, sink);
+    keys.rest(dir, &loc, sink);
 }
 
 /// The rules for media types appearing and disappearing in one direction.
@@ -365,7 +360,8 @@ pub(crate) fn compare_content(
             }
             (None, None) => continue,
         };
-        match (o.get("schema"), n.get("schema")) {
+        let keys = Keys::new(o, n);
+        match keys.take("schema") {
             (Some(a), Some(b)) => cmp.compare(a, b, &mloc.join("schema"), sink),
             (None, None) => {}
             // A schema appearing or vanishing is a type change from or to "anything".
@@ -376,6 +372,6 @@ pub(crate) fn compare_content(
                 describe("schema", a, b),
             ),
         }
-        compare_rest(o, n, &["schema"], Some(cmp.direction()), &mloc, sink);
+        keys.rest(Some(cmp.direction()), &mloc, sink);
     }
 }

@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::generic::{compare_rest, describe};
+use crate::generic::{describe, Keys};
 use crate::operation::{compare_content, MediaRules, Operation};
-use crate::resolve::{object, object_at, Doc};
+use crate::resolve::{object, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -124,12 +124,18 @@ fn serialization(parameter: &Map<String, Value>, key: &str) -> Value {
 fn compare_parameter(
     old_doc: &Doc,
     new_doc: &Doc,
-    o: &Map<String, Value>,
-    n: &Map<String, Value>,
+    whole_old: &Map<String, Value>,
+    whole_new: &Map<String, Value>,
     loc: &Loc,
     sink: &mut Sink,
 ) {
     let dir = Some(Direction::Request);
+    let keys = Keys::new(whole_old, whole_new);
+    // `name` and `in` are what paired the two.
+    keys.take("name");
+    keys.take("in");
+    let (o, n) = keys.take_only(&["required", "deprecated"]);
+    let (o, n) = (&o, &n);
     match (is_required(o), is_required(n)) {
         (false, true) => sink.emit(
             Rule::RequestParameterBecameRequired,
@@ -151,7 +157,7 @@ fn compare_parameter(
             .unwrap_or(false)
     };
     if deprecated(o) != deprecated(n) {
-        let (rule, message) = match sink.policy().too_soon(new_doc, n) {
+        let (rule, message) = match sink.policy().too_soon(new_doc, whole_new) {
             Some(why) => (Rule::SunsetTooSoon, format!("parameter {why}")),
             None if deprecated(n) => (
                 Rule::DeprecatedAdded,
@@ -165,17 +171,19 @@ fn compare_parameter(
         sink.emit(rule, dir, &loc.join("deprecated"), message);
     }
     for &key in SERIALIZATION {
-        if serialization(o, key) != serialization(n, key) {
+        let (before, after) = keys.take(key);
+        // The defaults depend on `in` and `style`, read whole.
+        if serialization(whole_old, key) != serialization(whole_new, key) {
             sink.emit(
                 Rule::RequestParameterStyleChanged,
                 dir,
                 &loc.join(key),
-                describe(key, o.get(key), n.get(key)),
+                describe(key, before, after),
             );
         }
     }
     let mut cmp = SchemaCmp::for_parameter(old_doc, new_doc);
-    match (o.get("schema"), n.get("schema")) {
+    match keys.take("schema") {
         (Some(a), Some(b)) => cmp.compare(a, b, &loc.join("schema"), sink),
         (None, None) => {}
         (a, b) => sink.emit(
@@ -188,22 +196,14 @@ fn compare_parameter(
     // A parameter may carry `content` (one media type) instead of `schema`:
     // its value is then that media type's encoding, JSON included, so it
     // may be null. A different media type is a different serialization.
-    if o.contains_key("content") || n.contains_key("content") {
+    let (old_content, new_content) = keys.take_objects("content");
+    if !old_content.is_empty() || !new_content.is_empty() {
         let mut cmp = SchemaCmp::new(old_doc, new_doc, Direction::Request);
         let media = MediaRules {
             added: Rule::RequestParameterStyleChanged,
             removed: Rule::RequestParameterStyleChanged,
         };
-        compare_content(
-            &mut cmp,
-            object_at(o, "content"),
-            object_at(n, "content"),
-            &media,
-            loc,
-            sink,
-        );
+        compare_content(&mut cmp, old_content, new_content, &media, loc, sink);
     }
-    let mut handled = vec!["name", "in", "required", "deprecated", "schema", "content"];
-    handled.extend_from_slice(SERIALIZATION);
-    compare_rest(o, n, &handled, dir, loc, sink);
+    keys.rest(dir, loc, sink);
 }

@@ -2,9 +2,9 @@
 
 use serde_json::{Map, Value};
 
-use crate::generic::{compare_rest, describe};
+use crate::generic::{describe, Keys};
 use crate::operation::{compare_content, MediaRules};
-use crate::resolve::{object, object_at, union_keys, Doc};
+use crate::resolve::{object, union_keys, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -48,34 +48,18 @@ pub(crate) fn compare(
             }
             (None, None) => continue,
         };
-        compare_headers(
-            &mut cmp,
-            object_at(o, "headers"),
-            object_at(n, "headers"),
-            &loc,
-            sink,
-        );
+        let keys = Keys::new(o, n);
+        let (old_headers, new_headers) = keys.take_objects("headers");
+        compare_headers(&mut cmp, old_headers, new_headers, &loc, sink);
         let media = MediaRules {
             added: Rule::ResponseMediaTypeAdded,
             removed: Rule::ResponseMediaTypeRemoved,
         };
-        compare_content(
-            &mut cmp,
-            object_at(o, "content"),
-            object_at(n, "content"),
-            &media,
-            &loc,
-            sink,
-        );
-        compare_links(
-            old_doc,
-            new_doc,
-            object_at(o, "links"),
-            object_at(n, "links"),
-            &loc,
-            sink,
-        );
-        compare_rest(o, n, &["headers", "content", "links"], dir, &loc, sink);
+        let (old_content, new_content) = keys.take_objects("content");
+        compare_content(&mut cmp, old_content, new_content, &media, &loc, sink);
+        let (old_links, new_links) = keys.take_objects("links");
+        compare_links(old_doc, new_doc, old_links, new_links, &loc, sink);
+        keys.rest(dir, &loc, sink);
     }
 }
 
@@ -122,7 +106,9 @@ fn compare_headers(
             }
             (None, None) => continue,
         };
-        match (required(o), required(n)) {
+        let keys = Keys::new(o, n);
+        let (o_required, n_required) = keys.take_only(&["required"]);
+        match (required(&o_required), required(&n_required)) {
             (true, false) => cmp.emit(
                 sink,
                 Rule::ResponseHeaderBecameOptional,
@@ -137,7 +123,7 @@ fn compare_headers(
             ),
             _ => {}
         }
-        match (o.get("schema"), n.get("schema")) {
+        match keys.take("schema") {
             (Some(a), Some(b)) => cmp.compare(a, b, &hloc.join("schema"), sink),
             (None, None) => {}
             (a, b) => cmp.emit(
@@ -152,22 +138,9 @@ fn compare_headers(
             added: Rule::ResponseMediaTypeAdded,
             removed: Rule::ResponseMediaTypeRemoved,
         };
-        compare_content(
-            cmp,
-            object_at(o, "content"),
-            object_at(n, "content"),
-            &media,
-            &hloc,
-            sink,
-        );
-        compare_rest(
-            o,
-            n,
-            &["required", "schema", "content"],
-            Some(Direction::Response),
-            &hloc,
-            sink,
-        );
+        let (old_content, new_content) = keys.take_objects("content");
+        compare_content(cmp, old_content, new_content, &media, &hloc, sink);
+        keys.rest(Some(Direction::Response), &hloc, sink);
     }
 }
 

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
-use crate::generic::{compare_rest, describe};
+use crate::generic::{describe, Keys};
 use crate::resolve::{object, union_keys};
 use crate::rules::Rule;
 use crate::sink::{Loc, Sink};
@@ -163,15 +163,14 @@ pub(crate) fn compare_schemes(
             }
             (None, None) => continue,
         };
+        let keys = Keys::new(o, n);
         for &key in WIRE_KEYS {
-            if o.get(key) != n.get(key) {
-                let message = format!(
-                    "security scheme `{name}`: {}",
-                    describe(key, o.get(key), n.get(key))
-                );
+            let (before, after) = keys.take(key);
+            if before != after {
+                let message = format!("security scheme `{name}`: {}", describe(key, before, after));
                 sink.emit(Rule::SecuritySchemeChanged, None, &sloc.join(key), message);
             }
         }
-        compare_rest(o, n, WIRE_KEYS, None, &sloc, sink);
+        keys.rest(None, &sloc, sink);
     }
 }

@@ -73,18 +73,21 @@ impl<'a> SchemaCmp<'a> {
         }
     }
 
-    /// Compares allOf/oneOf/anyOf/not. True when one side is nothing but a
-    /// composition the other lacks: the two were then compared as wholes
-    /// and their keywords, living at different levels, are not compared one
-    /// by one.
+    /// Compares allOf/oneOf/anyOf/not, which it takes. True when one side
+    /// is nothing but a composition the other lacks: the two were then
+    /// compared as wholes and their keywords, living at different levels,
+    /// are not compared one by one.
     pub(super) fn compare_composition(
         &mut self,
-        old: &View,
-        new: &View,
+        keys: &Keys<'_>,
         loc: &Loc,
         sink: &mut Sink,
     ) -> bool {
-        let (o, n) = (&old.map, &new.map);
+        for key in ["allOf", "oneOf", "anyOf", "not"] {
+            keys.take(key);
+        }
+        // The proofs read the schemas whole.
+        let (o, n) = keys.whole();
         self.compare_not(o, n, loc, sink);
         let union = |m: &Map<String, Value>| {
             ["oneOf", "anyOf"]

@@ -10,7 +10,7 @@ use std::collections::{BTreeSet, HashSet};
 use serde_json::{Map, Value};
 
 use crate::constraints;
-use crate::generic::{compare_rest, describe};
+use crate::generic::{describe, Keys};
 use crate::report::Change;
 use crate::resolve::{brief, is_doc_key, object_at, ref_name, ref_of, union_keys, Doc};
 use crate::rules::{Direction, Rule, Severity};
@@ -26,9 +26,10 @@ const MAX_DEPTH: usize = 64;
 /// a body, an operation's responses), against blow-ups in shared subschemas.
 const MAX_STEPS: usize = 100_000;
 
-/// Keys this module (with [`constraints`]) compares; the rest go to
-/// [`compare_rest`].
-const HANDLED: &[&str] = &[
+/// The keywords that say which values a schema allows: a finding about
+/// the schema as a whole (a type change, a composition proven or not)
+/// covers them.
+const KEYWORDS: &[&str] = &[
     "type",
     "format",
     "nullable",
@@ -183,53 +184,56 @@ impl<'a> SchemaCmp<'a> {
         self.emit(sink, Rule::UnclassifiedChange, loc, message);
     }
 
+    /// Compares two schemas key by key: each comparison takes the keys it
+    /// judges from [`Keys`], and whatever nobody took goes to the fallback.
     fn compare_views(&mut self, old: &View, new: &View, loc: &Loc, sink: &mut Sink) {
-        let (o, n) = (&old.map, &new.map);
-        if self.compare_composition(old, new, loc, sink) {
-            // Compared as wholes: only keys no rule here covers are left
-            // (not those a flattened wrapper shadowed: the composition
-            // finding covers its members).
-            let own = |m: &Map<String, Value>| -> Map<String, Value> {
-                m.iter()
-                    .filter(|(k, _)| !k.contains('/'))
-                    .map(|(k, v)| (k.clone(), v.clone()))
-                    .collect()
-            };
-            return compare_rest(&own(o), &own(n), HANDLED, Some(self.direction), loc, sink);
+        let keys = Keys::new(&old.map, &new.map);
+        if self.compare_composition(&keys, loc, sink) {
+            // Compared as wholes: the composition finding covers every
+            // keyword, and the members a flattened wrapper shadowed.
+            keys.cover(|k| KEYWORDS.contains(&k) || k.contains('/'));
+            return keys.rest(Some(self.direction), loc, sink);
         }
         self.compare_reference(old, new, loc, sink);
-        if o.get("type") != n.get("type") && !self.type_changed(o, n, loc, sink) {
+        let (before, after) = keys.take("type");
+        if before != after && !self.type_changed(before, after, loc, sink) {
             // Everything type-specific is subsumed by the type change; what
             // no rule covers (documentation, extensions) is still reported.
-            return compare_rest(o, n, HANDLED, Some(self.direction), loc, sink);
+            keys.cover(|k| KEYWORDS.contains(&k));
+            return keys.rest(Some(self.direction), loc, sink);
         }
-        if o.get("format") != n.get("format") {
-            let message = describe("format", o.get("format"), n.get("format"));
+        let (before, after) = keys.take("format");
+        if before != after {
+            let message = describe("format", before, after);
             self.emit(sink, Rule::FormatChanged, &loc.join("format"), message);
         }
-        self.compare_flag(o, n, "nullable", loc, sink);
-        self.compare_flag(o, n, "deprecated", loc, sink);
-        self.compare_enum(o, n, loc, sink);
-        self.compare_extensible_enum(o, n, loc, sink);
-        constraints::compare(self, o, n, loc, sink);
+        for flag in ["nullable", "deprecated"] {
+            let (o, n) = keys.take_only(&[flag]);
+            self.compare_flag(&o, &n, flag, keys.whole().1, loc, sink);
+        }
+        let (o, n) = keys.take_only(&["enum"]);
+        self.compare_enum(&o, &n, loc, sink);
+        let (o, n) = keys.take_only(&["x-extensible-enum"]);
+        self.compare_extensible_enum(&o, &n, loc, sink);
+        let (o, n) = keys.take_only(constraints::KEYS);
+        constraints::compare(self, &o, &n, loc, sink);
         for (key, rule) in [
             ("default", Rule::DefaultChanged),
             ("readOnly", Rule::AccessModeChanged),
             ("writeOnly", Rule::AccessModeChanged),
             ("discriminator", Rule::DiscriminatorChanged),
         ] {
-            if o.get(key) != n.get(key) {
-                self.emit(
-                    sink,
-                    rule,
-                    &loc.join(key),
-                    describe(key, o.get(key), n.get(key)),
-                );
+            let (before, after) = keys.take(key);
+            if before != after {
+                let message = describe(key, before, after);
+                self.emit(sink, rule, &loc.join(key), message);
             }
         }
-        self.compare_properties(o, n, loc, sink);
-        self.compare_additional(o, n, loc, sink);
-        match (o.get("items"), n.get("items")) {
+        let properties = keys.take_objects("properties");
+        let (o, n) = keys.take_only(&["required", "additionalProperties"]);
+        self.compare_properties(properties, (&o, &n), loc, sink);
+        self.compare_additional(&o, &n, loc, sink);
+        match keys.take("items") {
             (Some(a), Some(b)) => self.compare(a, b, &loc.join("items"), sink),
             (None, None) => {}
             (a, b) => {
@@ -237,10 +241,13 @@ impl<'a> SchemaCmp<'a> {
                 self.emit(sink, rule, &loc.join("items"), describe("items", a, b));
             }
         }
-        self.compare_prefix_items(o, n, loc, sink);
-        self.compare_dependent_required(o, n, loc, sink);
-        self.compare_conditional(o, n, loc, sink);
-        compare_rest(o, n, HANDLED, Some(self.direction), loc, sink);
+        let (o, n) = keys.take_only(&["prefixItems"]);
+        self.compare_prefix_items(&o, &n, loc, sink);
+        let (o, n) = keys.take_only(&["dependentRequired"]);
+        self.compare_dependent_required(&o, &n, loc, sink);
+        let (o, n) = keys.take_only(&["if", "then", "else"]);
+        self.compare_conditional(&o, &n, loc, sink);
+        keys.rest(Some(self.direction), loc, sink);
     }
 
     /// `prefixItems` (3.1): positions compared pairwise; a constrained
@@ -353,12 +360,11 @@ impl<'a> SchemaCmp<'a> {
     /// and are compared.
     fn type_changed(
         &self,
-        o: &Map<String, Value>,
-        n: &Map<String, Value>,
+        before: Option<&Value>,
+        after: Option<&Value>,
         loc: &Loc,
         sink: &mut Sink,
     ) -> bool {
-        let (before, after) = (o.get("type"), n.get("type"));
         let (old_types, new_types) = (types(before), types(after));
         let rule = match self.direction {
             Direction::Request if within(&old_types, &new_types) => Rule::RequestTypeWidened,
@@ -374,11 +380,13 @@ impl<'a> SchemaCmp<'a> {
         rule != Rule::TypeChanged
     }
 
+    /// `whole_new` is the new schema, for its sunset date.
     fn compare_flag(
         &self,
         o: &Map<String, Value>,
         n: &Map<String, Value>,
         key: &str,
+        whole_new: &Map<String, Value>,
         loc: &Loc,
         sink: &mut Sink,
     ) {
@@ -388,7 +396,7 @@ impl<'a> SchemaCmp<'a> {
             return;
         }
         let too_soon = (key == "deprecated")
-            .then(|| sink.policy().too_soon(self.new, n))
+            .then(|| sink.policy().too_soon(self.new, whole_new))
             .flatten();
         if let Some(why) = too_soon {
             return self.emit(
@@ -499,24 +507,31 @@ impl<'a> SchemaCmp<'a> {
         }
     }
 
+    /// Compares `properties`, with `required` and `additionalProperties`
+    /// (in `o` and `n`), which decide what an added or removed one means.
     fn compare_properties(
         &mut self,
-        o: &Map<String, Value>,
-        n: &Map<String, Value>,
+        (old_all, new_all): (&Map<String, Value>, &Map<String, Value>),
+        (o, n): (&Map<String, Value>, &Map<String, Value>),
         loc: &Loc,
         sink: &mut Sink,
     ) {
         // A readOnly property is not part of a request, a writeOnly one not
         // of a response: neither it nor its required-ness counts there.
-        let (old_hidden, new_hidden) = (self.hidden(self.old, o), self.hidden(self.new, n));
+        let (old_hidden, new_hidden) = (
+            self.hidden(self.old, old_all),
+            self.hidden(self.new, new_all),
+        );
         let visible = |m: &Map<String, Value>, hidden: &BTreeSet<String>| -> Map<String, Value> {
-            object_at(m, "properties")
-                .iter()
+            m.iter()
                 .filter(|(name, _)| !hidden.contains(*name))
                 .map(|(name, schema)| (name.clone(), schema.clone()))
                 .collect()
         };
-        let (old_props, new_props) = (&visible(o, &old_hidden), &visible(n, &new_hidden));
+        let (old_props, new_props) = (
+            &visible(old_all, &old_hidden),
+            &visible(new_all, &new_hidden),
+        );
         let (mut old_required, mut new_required) = (required(o), required(n));
         old_required.retain(|name| !old_hidden.contains(*name));
         new_required.retain(|name| !new_hidden.contains(*name));
@@ -622,14 +637,14 @@ impl<'a> SchemaCmp<'a> {
         }
     }
 
-    /// The properties of an object schema that do not exist in this
-    /// direction: readOnly ones in requests, writeOnly ones in responses.
-    fn hidden(&self, doc: &Doc, map: &Map<String, Value>) -> BTreeSet<String> {
+    /// The properties that do not exist in this direction: readOnly ones in
+    /// requests, writeOnly ones in responses.
+    fn hidden(&self, doc: &Doc, properties: &Map<String, Value>) -> BTreeSet<String> {
         let key = match self.direction {
             Direction::Request => "readOnly",
             Direction::Response => "writeOnly",
         };
-        object_at(map, "properties")
+        properties
             .iter()
             .filter(|(_, schema)| view(doc, schema, 0).map.get(key) == Some(&Value::Bool(true)))
             .map(|(name, _)| name.clone())
