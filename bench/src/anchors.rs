@@ -1,7 +1,10 @@
 //! pgbench on the same database, in the same run: what PostgreSQL itself does with a one-row
-//! `UPDATE` and a one-row `SELECT` by random id, with as many clients as the workloads have
-//! connections. The server's figures on PostgreSQL are given as ratios to these, since on a
-//! shared machine the database's own speed moves from run to run.
+//! `UPDATE` and a one-row `SELECT` by random id, and with the store's own make-primary call
+//! (`cc_update_channel`) on the seeded channels in the order `patch-server` sends them, with as
+//! many clients as the workloads have connections. The server's figures on PostgreSQL are given
+//! as ratios to these, since on a shared machine the database's own speed moves from run to run:
+//! against the function, what the server adds to the database's work (HTTP, JSON, keys, driver,
+//! pool); against the plain `UPDATE`, how much work a PATCH asks of the database.
 //!
 //! pgbench runs pinned to the load generator's core, as the load generator is, with prepared
 //! statements (`-M prepared`, as sqlx prepares) and one thread. Its latency is read from its
@@ -23,6 +26,9 @@ pub struct Anchors {
     pub update: Measurement,
     /// `SELECT n FROM anchor WHERE id = :id`.
     pub select: Measurement,
+    /// The store's `cc_update_channel(project, user, channel, NULL, NULL, NULL, TRUE)`, client
+    /// `i` on user `i % users`, making each of its channels primary in turn, as `patch-server`.
+    pub function: Measurement,
 }
 
 /// How pgbench runs.
@@ -31,40 +37,67 @@ pub struct Settings<'a> {
     pub url: &'a str,
     /// The benchmark's schema, where the anchor table goes.
     pub schema: &'a str,
-    /// Rows of the table (one per channel the workloads touch).
-    pub rows: usize,
+    /// The seeded users' ids, each with its channels' ids, in seeding order.
+    pub users: &'a [(String, Vec<String>)],
     pub clients: usize,
     pub warmup: Duration,
     pub duration: Duration,
     pub core: usize,
 }
 
-/// Creates the table, then runs each anchor for a warm-up and a logged measured window.
+/// Creates the tables, then runs each anchor for a warm-up and a logged measured window.
 pub async fn measure(settings: &Settings<'_>) -> Result<Anchors> {
-    let table = format!("{}.anchor", settings.schema);
+    let schema = settings.schema;
+    let table = format!("{schema}.anchor");
+    let calls = format!("{schema}.anchor_patch");
+    let per_user = settings
+        .users
+        .first()
+        .map_or(0, |(_, channels)| channels.len());
+    let rows = settings.users.len() * per_user;
     let mut connection = PgConnection::connect(settings.url).await?;
     connection
         .execute(
             format!(
                 "CREATE TABLE {table} (id INTEGER PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0);
-                 INSERT INTO {table} (id) SELECT generate_series(1, {});
-                 ANALYZE {table};",
-                settings.rows
+                 INSERT INTO {table} (id) SELECT generate_series(1, {rows});
+                 ANALYZE {table};
+                 CREATE TABLE {calls} (n INTEGER PRIMARY KEY, project_id TEXT NOT NULL,
+                     user_id UUID NOT NULL, id UUID NOT NULL);"
             )
             .as_str(),
         )
         .await?;
+    // Row n = u * per_user + c + 1 holds user u's channel c: the arguments of one PATCH.
+    let (mut users, mut channels) = (Vec::new(), Vec::new());
+    for (user, ids) in settings.users {
+        for id in ids {
+            users.push(uuid::Uuid::parse_str(user)?);
+            channels.push(uuid::Uuid::parse_str(id)?);
+        }
+    }
+    sqlx::query(&format!(
+        "INSERT INTO {calls} (n, project_id, user_id, id)
+         SELECT ordinality, (SELECT id FROM {schema}.projects), u, c
+         FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS t (u, c, ordinality)"
+    ))
+    .bind(&users)
+    .bind(&channels)
+    .execute(&mut connection)
+    .await?;
+    connection
+        .execute(format!("ANALYZE {calls}").as_str())
+        .await?;
     connection.close().await?;
     let dir = std::env::temp_dir().join(format!("contact-channels-pgbench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let run = |name: &str, statement: String| -> Result<Measurement> {
+    let run = |name: &str, script_text: String| -> Result<Measurement> {
         eprintln!(
             "  {name}: pgbench, {} clients, {:?}",
             settings.clients, settings.duration
         );
         let script = dir.join(format!("{name}.sql"));
-        let text = format!("\\set id random(1, {})\n{statement};\n", settings.rows);
-        std::fs::write(&script, text)?;
+        std::fs::write(&script, script_text)?;
         pgbench(settings, &script, settings.warmup, None)?;
         let prefix = dir.join(name);
         pgbench(settings, &script, settings.duration, Some(&prefix))?;
@@ -76,14 +109,27 @@ pub async fn measure(settings: &Settings<'_>) -> Result<Anchors> {
             peak_rss_kib: 0,
         })
     };
+    let random = format!("\\set id random(1, {rows})\n");
     let anchors = Anchors {
         update: run(
             "pgbench-update",
-            format!("UPDATE {table} SET n = n + 1 WHERE id = :id"),
+            format!("{random}UPDATE {table} SET n = n + 1 WHERE id = :id;\n"),
         )?,
         select: run(
             "pgbench-select",
-            format!("SELECT n FROM {table} WHERE id = :id"),
+            format!("{random}SELECT n FROM {table} WHERE id = :id;\n"),
+        )?,
+        // `k` (from -D k=0) lives as long as the client: the channel it makes primary next.
+        // The lookup of the arguments by primary key is the only work the server does not do.
+        function: run(
+            "pgbench-function",
+            format!(
+                "\\set n (:client_id % {users}) * {per_user} + :k + 1\n\\set k (:k + 1) % {per_user}\n\
+                 SELECT s.status FROM {calls} a,\n  \
+                 {schema}.cc_update_channel(a.project_id, a.user_id, a.id, NULL, NULL, NULL, TRUE) s\n\
+                 WHERE a.n = :n;\n",
+                users = settings.users.len(),
+            ),
         )?,
     };
     std::fs::remove_dir_all(&dir)?;
@@ -108,6 +154,8 @@ fn pgbench(
             "-n",
             "-M",
             "prepared",
+            "-D",
+            "k=0",
         ])
         .args(["-j", "1", "-c", &settings.clients.to_string()])
         .args(["-T", &seconds.to_string(), "-f"])
@@ -115,7 +163,9 @@ fn pgbench(
     if let Some(prefix) = log_prefix {
         command.arg("-l").arg("--log-prefix").arg(prefix);
     }
+    // The store's functions name their tables unqualified: they run in the benchmark's schema.
     let output = command
+        .env("PGOPTIONS", format!("-c search_path={}", settings.schema))
         .arg(settings.url)
         .output()
         .context("running pgbench (PostgreSQL's client tools) under taskset")?;

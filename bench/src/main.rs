@@ -186,11 +186,16 @@ async fn run(cli: Cli) -> Result<()> {
         let DatabaseKind::Postgres { admin_url, schema } = &database.kind else {
             return anyhow::Ok(None);
         };
+        let users: Vec<_> = seed
+            .users
+            .iter()
+            .map(|user| (user.id.clone(), user.channels.clone()))
+            .collect();
         eprintln!("anchors: pgbench on the same database");
         let settings = anchors::Settings {
             url: admin_url,
             schema,
-            rows: cli.users * 5,
+            users: &users,
             clients: cli.connections,
             warmup: cli.warmup,
             duration: cli.duration,
@@ -237,10 +242,39 @@ async fn measure(
     );
     server.reset_peak_rss();
     let script = |i| seed.script(workload, i);
-    load::drive(server.addr, cli.connections, cli.warmup, &script).await?;
+    // Paged lists run beside one more connection that creates and deletes channels, so that
+    // pages meet inserts in flight.
+    let inserter = |i| seed.script(Workload::CreateDelete, i);
+    let inserting = workload == Workload::ListPaged;
+    let inserts = |window| async move {
+        if !inserting {
+            return anyhow::Ok(None);
+        }
+        Ok(Some(
+            load::drive(server.addr, 1, window, &|_| inserter(cli.connections)).await?,
+        ))
+    };
+    tokio::try_join!(
+        load::drive(server.addr, cli.connections, cli.warmup, &script),
+        inserts(cli.warmup)
+    )?;
     let cpu_before = server.cpu_seconds()?;
-    let outcome = load::drive(server.addr, cli.connections, cli.duration, &script).await?;
+    let (mut outcome, inserted) = tokio::try_join!(
+        load::drive(server.addr, cli.connections, cli.duration, &script),
+        inserts(cli.duration)
+    )?;
     let cpu_seconds = server.cpu_seconds()? - cpu_before;
+    if let Some(inserted) = inserted {
+        eprintln!(
+            "  {name}: the inserting connection sent {:.0} req/s, {} errors",
+            inserted.rate(),
+            inserted.errors
+        );
+        outcome.errors += inserted.errors;
+        if outcome.first_error.is_none() {
+            outcome.first_error = inserted.first_error;
+        }
+    }
     Ok(Measurement {
         name: name.to_owned(),
         outcome,

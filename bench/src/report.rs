@@ -100,34 +100,37 @@ pub fn print_table(reference: &Measurement, workloads: &[Measurement]) {
     }
 }
 
-/// The pgbench anchor a workload compares with: a list is a read, everything else writes.
-fn anchor_of<'a>(anchors: &'a Anchors, workload: &Measurement) -> &'a Measurement {
+/// The pgbench anchors a workload compares with: a list (paged or not) is a read; a PATCH compares with the
+/// store's function it calls, then with the one-row UPDATE; everything else writes.
+fn anchors_of<'a>(anchors: &'a Anchors, workload: &Measurement) -> Vec<&'a Measurement> {
     match workload.name.as_str() {
-        "list" => &anchors.select,
-        _ => &anchors.update,
+        "list" | "list-paged" => vec![&anchors.select],
+        "patch-server" | "patch-client" => vec![&anchors.function, &anchors.update],
+        _ => vec![&anchors.update],
     }
 }
 
-/// Prints the anchors, and each workload's rate and p99 as ratios to its anchor.
+/// Prints each workload's rate and p99 as ratios to each of its anchors.
 pub fn print_anchored(anchors: &Anchors, workloads: &[Measurement]) {
     println!();
     println!(
-        "{:<14} {:>9} {:>7} {:<14} {:>9} {:>7} {:>7} {:>7}",
+        "{:<14} {:>9} {:>7} {:<16} {:>9} {:>7} {:>7} {:>7}",
         "workload", "req/s", "p99 ms", "anchor", "tps", "p99 ms", "×rate", "×p99"
     );
     for m in workloads {
-        let anchor = anchor_of(anchors, m);
-        println!(
-            "{:<14} {:>9.0} {:>7.2} {:<14} {:>9.0} {:>7.2} {:>7.2} {:>7.2}",
-            m.name,
-            m.outcome.rate(),
-            m.percentile_ms(0.99),
-            anchor.name,
-            anchor.outcome.rate(),
-            anchor.percentile_ms(0.99),
-            m.outcome.rate() / anchor.outcome.rate(),
-            m.percentile_ms(0.99) / anchor.percentile_ms(0.99),
-        );
+        for anchor in anchors_of(anchors, m) {
+            println!(
+                "{:<14} {:>9.0} {:>7.2} {:<16} {:>9.0} {:>7.2} {:>7.2} {:>7.2}",
+                m.name,
+                m.outcome.rate(),
+                m.percentile_ms(0.99),
+                anchor.name,
+                anchor.outcome.rate(),
+                anchor.percentile_ms(0.99),
+                m.outcome.rate() / anchor.outcome.rate(),
+                m.percentile_ms(0.99) / anchor.percentile_ms(0.99),
+            );
+        }
     }
 }
 
@@ -143,14 +146,14 @@ pub fn json(
         json!({
             "pgbench_update": anchor_json(&anchors.update),
             "pgbench_select": anchor_json(&anchors.select),
-            "workloads": workloads.iter().map(|m| {
-                let anchor = anchor_of(anchors, m);
-                json!({
+            "pgbench_function": anchor_json(&anchors.function),
+            "workloads": workloads.iter().flat_map(|m| {
+                anchors_of(anchors, m).into_iter().map(|anchor| json!({
                     "name": m.name,
                     "anchor": anchor.name,
                     "rate_ratio": m.outcome.rate() / anchor.outcome.rate(),
                     "p99_ratio": m.percentile_ms(0.99) / anchor.percentile_ms(0.99),
-                })
+                }))
             }).collect::<Vec<_>>(),
         })
     });

@@ -25,6 +25,10 @@ pub enum Workload {
     PatchClient,
     /// GET the list of one user's 5 channels, with the server key.
     List,
+    /// GET the project-wide list in pages of 5, each connection following `next_cursor` to the
+    /// end and starting over, while one more connection creates and deletes channels (its
+    /// requests are not counted, its errors are).
+    ListPaged,
     /// POST a channel, then DELETE it; each counts as a request.
     CreateDelete,
     /// 80% GET list, 20% PATCH, with the server key.
@@ -38,6 +42,7 @@ impl Workload {
             Workload::PatchServer => "patch-server",
             Workload::PatchClient => "patch-client",
             Workload::List => "list",
+            Workload::ListPaged => "list-paged",
             Workload::CreateDelete => "create-delete",
             Workload::Mixed => "mixed",
         }
@@ -181,6 +186,7 @@ impl Seed {
             count: 0,
             patches: 0,
             created: None,
+            cursor: None,
             prefix: format!(
                 "bench-script-{:06}",
                 self.scripts.fetch_add(1, Ordering::Relaxed)
@@ -215,9 +221,14 @@ struct ConnectionScript {
     patches: usize,
     /// The channel the last POST of create+delete created, to delete next.
     created: Option<String>,
+    /// Where the next page of a paged list starts (none: at the start).
+    cursor: Option<String>,
     /// Makes this script's created values unique across warm-up and measurement.
     prefix: String,
 }
+
+/// The page size of `list-paged`: as many channels as a user's list holds.
+const PAGE: usize = CHANNELS_PER_USER;
 
 /// The PATCH body: 18 bytes, the same for the reference.
 const MAKE_PRIMARY: &str = r#"{"is_primary":true}"#;
@@ -258,6 +269,20 @@ impl ConnectionScript {
         }
     }
 
+    fn page(&self) -> Call {
+        let cursor = self
+            .cursor
+            .as_ref()
+            .map(|cursor| format!("&cursor={cursor}"))
+            .unwrap_or_default();
+        Call {
+            method: Method::GET,
+            uri: format!("/api/v1/contact-channels?limit={PAGE}{cursor}"),
+            headers: self.seed.server_headers.clone(),
+            body: Bytes::new(),
+        }
+    }
+
     fn create_or_delete(&mut self) -> Call {
         let user = &self.seed.users[self.user].id;
         match self.created.take() {
@@ -292,6 +317,7 @@ impl Script for ConnectionScript {
             Workload::PatchServer => self.patch(false),
             Workload::PatchClient => self.patch(true),
             Workload::List => self.list(),
+            Workload::ListPaged => self.page(),
             Workload::CreateDelete => self.create_or_delete(),
             Workload::Mixed if self.count % 5 == 4 => self.patch(false),
             Workload::Mixed => self.list(),
@@ -305,6 +331,14 @@ impl Script for ConnectionScript {
             self.created = serde_json::from_slice::<Value>(body)
                 .ok()
                 .and_then(|channel| channel["id"].as_str().map(str::to_owned));
+        }
+        if self.workload == Workload::ListPaged {
+            // The last page, or a failed one, starts the list over.
+            self.cursor = serde_json::from_slice::<Value>(body).ok().and_then(|list| {
+                list["pagination"]["next_cursor"]
+                    .as_str()
+                    .map(str::to_owned)
+            });
         }
     }
 }
