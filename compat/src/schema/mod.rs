@@ -133,8 +133,12 @@ impl<'a> SchemaCmp<'a> {
     }
 
     pub(crate) fn compare(&mut self, old: &Value, new: &Value, loc: &Loc, sink: &mut Sink) {
+        // Nothing can differ below two equal values that reference nothing.
+        if old == new && !has_ref(old) {
+            return;
+        }
         if self.depth >= MAX_DEPTH || self.steps >= MAX_STEPS {
-            return self.limit_reached(old, new, loc, sink);
+            return self.limit_reached(loc, sink);
         }
         let old_view = view(self.old, old, 0);
         let new_view = view(self.new, new, 0);
@@ -170,11 +174,7 @@ impl<'a> SchemaCmp<'a> {
         self.active.remove(&key);
     }
 
-    fn limit_reached(&mut self, old: &Value, new: &Value, loc: &Loc, sink: &mut Sink) {
-        // Nothing can differ below two equal values that reference nothing.
-        if old == new && !has_ref(old) {
-            return;
-        }
+    fn limit_reached(&mut self, loc: &Loc, sink: &mut Sink) {
         self.limited += 1;
         let message = if self.depth >= MAX_DEPTH {
             format!("schemas nested deeper than {MAX_DEPTH} levels: not compared further")
