@@ -6,7 +6,9 @@ use contact_channels_api::Cors;
 use contact_channels_server::mail::read_outbox;
 use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
-use contact_channels_server::service::{ProjectKeys, Service, ServiceConfig, SystemClock};
+use contact_channels_server::service::{
+    ProjectKeys, Service, ServiceConfig, SystemClock, DEFAULT_MAX_CHANNELS_PER_USER,
+};
 use contact_channels_server::store::postgres::PgSettings;
 use contact_channels_server::store::{Store, TrustChange};
 use dropshot::ConfigLoggingLevel;
@@ -174,6 +176,15 @@ struct ServeArgs {
     /// sharing a database need the same one. Defaults to `http://` and the bind address.
     #[arg(long, env = "CONTACT_CHANNELS_ISSUER_BASE_URL", value_parser = base_url)]
     issuer_base_url: Option<String>,
+    /// The most contact channels one user may have; creating one more answers 409
+    /// `CONTACT_CHANNEL_LIMIT_REACHED`. Shared by every instance on one database.
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_MAX_CHANNELS_PER_USER",
+        default_value_t = DEFAULT_MAX_CHANNELS_PER_USER,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    max_channels_per_user: u32,
     /// Then: seconds the requests in flight get to finish before the server exits anyway.
     #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
     shutdown_timeout: f64,
@@ -376,6 +387,7 @@ async fn serve(
             issuer_base_url: args
                 .issuer_base_url
                 .unwrap_or_else(|| format!("http://{}", args.bind)),
+            max_channels_per_user: args.max_channels_per_user,
             ..ServiceConfig::default()
         },
         ops: OpsConfig {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{serve_with, Served};
+use common::{serve_with, serve_with_env, Served};
 use contact_channels_server::store::postgres::scratch::ScratchSchema;
 use futures::stream::{self, StreamExt};
 use serde_json::{json, Value};
@@ -700,4 +700,51 @@ async fn migrate_applies_each_migration_once_and_says_so() {
         )),
         "{second}"
     );
+}
+
+/// Creates for one user racing on two instances never take the user past the cap: the
+/// database counts under the user's row lock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_channel_cap_holds_across_instances() {
+    let Some(schema) = ScratchSchema::for_test().await else {
+        return;
+    };
+    let cap = [("CONTACT_CHANNELS_MAX_CHANNELS_PER_USER", "5")];
+    let a = serve_with_env(schema.url(), &[], &cap);
+    let b = serve_with_env(schema.url(), &[], &cap);
+    let api = Api {
+        http: reqwest::Client::new(),
+        project_id: a.env["STACK_PROJECT_ID"].clone(),
+        key: a.env["STACK_SECRET_SERVER_KEY"].clone(),
+    };
+    let instances = [a.url.clone(), b.url.clone()];
+    let user = api.user(&instances[0]).await;
+    let results: Vec<(u16, Value)> = stream::iter(0..20)
+        .map(|n| {
+            let (api, base, user) = (api.clone(), instances[n % 2].clone(), user.clone());
+            async move {
+                let body = json!({
+                    "user_id": user, "value": format!("{n}@example.com"),
+                    "type": "email", "used_for_auth": false
+                });
+                api.send(
+                    &base,
+                    reqwest::Method::POST,
+                    "/contact-channels",
+                    Some(body),
+                )
+                .await
+                .unwrap()
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    eprintln!("creates: {:?}", count_statuses(&results));
+    assert_eq!(results.iter().filter(|(s, _)| *s == 201).count(), 5);
+    assert!(results
+        .iter()
+        .filter(|(s, _)| *s != 201)
+        .all(|(s, b)| *s == 409 && b["code"] == "CONTACT_CHANNEL_LIMIT_REACHED"));
+    assert_eq!(api.channels(&instances[1], &user).await.len(), 5);
 }

@@ -63,3 +63,30 @@ async fn look_alike_email_spellings_are_refused_or_one_address() {
         assert!(t.channels_of(&attacker).await.is_empty());
     }
 }
+
+#[tokio::test]
+async fn a_user_has_at_most_the_servers_cap_of_channels() {
+    let config = ServiceConfig {
+        max_channels_per_user: 3,
+        ..ServiceConfig::default()
+    };
+    for t in TestServer::on_each_engine(config).await {
+        let (user, other) = (t.user().await, t.user().await);
+        for n in 0..3 {
+            t.channel(&user, &format!("{n}@example.com"), false, false)
+                .await;
+        }
+        let server = t.server();
+        let over = server
+            .create_contact_channel()
+            .body(new_channel(&user, "3@example.com"))
+            .send()
+            .await;
+        let seen = err(over);
+        seen.assert(409, "CONTACT_CHANNEL_LIMIT_REACHED");
+        assert_eq!(seen.body["details"]["max_contact_channels_per_user"], 3);
+        assert_eq!(t.channels_of(&user).await.len(), 3);
+        // The cap is per user.
+        t.channel(&other, "3@example.com", false, false).await;
+    }
+}

@@ -121,6 +121,7 @@ impl Service {
             used_for_auth: input.used_for_auth,
             is_verified: input.is_verified.unwrap_or(false),
             is_primary: input.is_primary,
+            cap: self.config.max_channels_per_user,
         };
         self.store
             .create_channel(&caller.project.id, &channel)

@@ -29,6 +29,8 @@ pub struct ServiceConfig {
     pub project_cache_ttl: Duration,
     /// Base URL of this server, for the tokens' `iss` claim.
     pub issuer_base_url: String,
+    /// The most contact channels one user may have.
+    pub max_channels_per_user: u32,
 }
 
 impl Default for ServiceConfig {
@@ -38,9 +40,13 @@ impl Default for ServiceConfig {
             refresh_token_ttl: Duration::from_millis(MAX_SESSION_MILLIS),
             project_cache_ttl: Duration::from_secs(30),
             issuer_base_url: "http://localhost".into(),
+            max_channels_per_user: DEFAULT_MAX_CHANNELS_PER_USER,
         }
     }
 }
+
+/// The default of [`ServiceConfig::max_channels_per_user`] (`serve --max-channels-per-user`).
+pub const DEFAULT_MAX_CHANNELS_PER_USER: u32 = 50;
 
 /// The input limits the spec states, from their one home in the API crate.
 pub use contact_channels_api::types::rules::{

@@ -131,6 +131,9 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(Conflict::ValueUsedForAuth { value }) => {
                 ServiceError::ContactChannelAlreadyUsedForAuth(value)
             }
+            StoreError::Conflict(Conflict::ChannelLimit { cap }) => {
+                ServiceError::ContactChannelLimitReached(cap)
+            }
             StoreError::Unavailable(e) => ServiceError::Unavailable(e),
             StoreError::Backend(e) => ServiceError::Internal(e),
         }

@@ -24,8 +24,8 @@ pub mod verification;
 pub use auth::{Access, Caller, ProjectKeys, RequestHeaders};
 pub use channels::{ChannelPage, CreateChannel, ListChannels, UpdateChannel};
 pub use config::{
-    Clock, ServiceConfig, SystemClock, CURSOR_DIGITS, DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH,
-    MAX_PAGE_SIZE, MAX_SESSION_MILLIS,
+    Clock, ServiceConfig, SystemClock, CURSOR_DIGITS, DEFAULT_MAX_CHANNELS_PER_USER,
+    DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_SESSION_MILLIS,
 };
 pub use error::ServiceError;
 pub use input::normalize_email;

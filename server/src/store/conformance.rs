@@ -28,6 +28,7 @@ fn channel(user_id: Uuid, value: &str, used_for_auth: bool, is_primary: bool) ->
         used_for_auth,
         is_verified: false,
         is_primary,
+        cap: u32::MAX,
     }
 }
 
@@ -116,6 +117,47 @@ pub async fn one_primary_per_user(store: &dyn Store) {
     assert_eq!(primaries(all().await.unwrap()), [a.id]);
     let user = store.get_user(&p, u).await.unwrap().unwrap();
     assert_eq!(user.primary_email.as_deref(), Some("a@x.io"));
+}
+
+/// A user at the cap gets `ChannelLimit` with the cap and nothing is written; other users are
+/// not counted, and a deleted channel frees its place.
+pub async fn channel_cap(store: &dyn Store) {
+    let p = project(store).await;
+    let (u, other) = (user(store, &p).await, user(store, &p).await);
+    let capped = |user: Uuid, value: &str| NewChannel {
+        cap: 2,
+        ..channel(user, value, false, false)
+    };
+    let first = store
+        .create_channel(&p, &capped(u, "a@x.io"))
+        .await
+        .unwrap();
+    store
+        .create_channel(&p, &capped(u, "b@x.io"))
+        .await
+        .unwrap();
+    let refused = store.create_channel(&p, &capped(u, "c@x.io")).await;
+    assert!(
+        matches!(
+            refused,
+            Err(StoreError::Conflict(Conflict::ChannelLimit { cap: 2 }))
+        ),
+        "{refused:?}"
+    );
+    let filter = ChannelFilter {
+        user_id: Some(u),
+        ..Default::default()
+    };
+    assert_eq!(store.list_channels(&p, &filter).await.unwrap().len(), 2);
+    store
+        .create_channel(&p, &capped(other, "c@x.io"))
+        .await
+        .unwrap();
+    store.delete_channel(&p, u, first.id).await.unwrap();
+    store
+        .create_channel(&p, &capped(u, "c@x.io"))
+        .await
+        .unwrap();
 }
 
 /// Every typed error the store answers, whole (the entity, the value), through each operation
@@ -747,6 +789,7 @@ macro_rules! tests {
     ($module:ident, $fixture:ident) => {
         $crate::store::conformance::tests!(@checks $module, $fixture;
             one_primary_per_user,
+            channel_cap,
             errors,
             updates,
             missing_rows_and_cascade,

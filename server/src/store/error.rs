@@ -9,6 +9,8 @@ pub enum Conflict {
     ValueTakenByUser,
     /// Another channel in the project already uses this value for auth.
     ValueUsedForAuth { value: String },
+    /// The user has as many channels as [`crate::store::NewChannel::cap`] allows.
+    ChannelLimit { cap: u32 },
 }
 
 /// What a write or a lookup named that does not exist.

@@ -71,6 +71,9 @@ pub struct NewChannel {
     pub used_for_auth: bool,
     pub is_verified: bool,
     pub is_primary: bool,
+    /// The most channels the user may have: a user who has this many already gets
+    /// [`Conflict::ChannelLimit`], checked under the same lock as the insert.
+    pub cap: u32,
 }
 
 /// Fields to change on a channel; `None` leaves a field as it is.

@@ -213,18 +213,24 @@ impl Store for PgStore {
         project_id: &str,
         c: &NewChannel,
     ) -> Result<ChannelRecord, StoreError> {
-        let row =
-            sqlx::query("SELECT status, seq FROM cc_create_channel($1, $2, $3, $4, $5, $6, $7)")
-                .bind(project_id)
-                .bind(c.user_id)
-                .bind(c.id)
-                .bind(&c.value)
-                .bind(c.used_for_auth)
-                .bind(c.is_verified)
-                .bind(c.is_primary)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(|e| map_err(e, c.user_id, &c.value))?;
+        let row = sqlx::query(
+            "SELECT status, seq FROM cc_create_channel($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(project_id)
+        .bind(c.user_id)
+        .bind(c.id)
+        .bind(&c.value)
+        .bind(c.used_for_auth)
+        .bind(c.is_verified)
+        .bind(c.is_primary)
+        .bind(i32::try_from(c.cap).unwrap_or(i32::MAX))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_err(e, c.user_id, &c.value))?;
+        // Only this function has a cap to report (migration 0006).
+        if row.try_get::<&str, _>("status").map_err(backend)? == "limit" {
+            return Err(StoreError::Conflict(Conflict::ChannelLimit { cap: c.cap }));
+        }
         outcome(&row, c.user_id, c.id)?;
         Ok(ChannelRecord {
             id: c.id,

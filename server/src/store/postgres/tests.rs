@@ -39,6 +39,7 @@ async fn concurrent_make_primary_leaves_exactly_one_primary() {
             used_for_auth: false,
             is_verified: false,
             is_primary: false,
+            cap: u32::MAX,
         };
         ids.push(store.create_channel(&project.id, &c).await.unwrap().id);
     }
@@ -74,6 +75,7 @@ fn new_channel(user_id: Uuid, value: &str) -> NewChannel {
         used_for_auth: false,
         is_verified: false,
         is_primary: false,
+        cap: u32::MAX,
     }
 }
 
@@ -190,7 +192,7 @@ async fn pages_see_inserts_that_commit_out_of_order() {
     let late = new_channel(u, "late@x.io");
     let mut a = store.pool.begin().await.unwrap();
     let late_seq: i64 = sqlx::query_scalar(
-        "SELECT seq FROM cc_create_channel($1, $2, $3, $4, FALSE, FALSE, FALSE)",
+        "SELECT seq FROM cc_create_channel($1, $2, $3, $4, FALSE, FALSE, FALSE, 2147483647)",
     )
     .bind(&p)
     .bind(u)

@@ -260,6 +260,15 @@ impl Store for SqliteStore {
             if user_holds_value(conn, &project_id, c.user_id, &c.value, None)? {
                 return Err(StoreError::Conflict(Conflict::ValueTakenByUser));
             }
+            // The writer runs one write at a time, so the count cannot change before the insert.
+            let held: u32 = conn
+                .prepare_cached(
+                    "SELECT count(*) FROM contact_channels WHERE project_id = ? AND user_id = ?",
+                )?
+                .query_row(params![project_id, c.user_id.to_string()], |row| row.get(0))?;
+            if held >= c.cap {
+                return Err(StoreError::Conflict(Conflict::ChannelLimit { cap: c.cap }));
+            }
             if c.is_primary {
                 demote_primary(conn, &project_id, c.user_id, c.id)?;
             }

@@ -137,6 +137,7 @@ async fn a_failing_write_in_a_batch_leaves_the_others_committed() {
         used_for_auth: false,
         is_verified: false,
         is_primary: false,
+        cap: u32::MAX,
     };
     // The fourth write inserts a row and then fails: its row must not survive.
     let half_done = store.write({
