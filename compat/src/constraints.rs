@@ -23,6 +23,28 @@ pub(crate) const KEYS: &[&str] = &[
     "uniqueItems",
     "multipleOf",
     "pattern",
+    "contains",
+    "minContains",
+    "maxContains",
+    "patternProperties",
+    "propertyNames",
+    "dependentSchemas",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+];
+
+/// JSON Schema keywords (3.1) that constrain values but are not reasoned
+/// about: added, one tightens; removed, it loosens; changed, it fails
+/// closed (breaking in its direction).
+const OPAQUE: &[&str] = &[
+    "contains",
+    "minContains",
+    "maxContains",
+    "patternProperties",
+    "propertyNames",
+    "dependentSchemas",
+    "unevaluatedItems",
+    "unevaluatedProperties",
 ];
 /// Keywords whose larger value allows more.
 const UPPER_BOUNDS: &[&str] = &["maxLength", "maximum", "maxItems", "maxProperties"];
@@ -93,6 +115,15 @@ pub(crate) fn compare(
         };
         report("multipleOf", found);
     }
+    for &key in OPAQUE {
+        match (opaque(old, key), opaque(new, key)) {
+            (None, Some(_)) => report(key, rule(cmp, true)),
+            (Some(_), None) => report(key, rule(cmp, false)),
+            (Some(a), Some(b)) if a != b => report(key, unprovable(cmp)),
+            (None, None) if old.get(key) != new.get(key) => report(key, Rule::UnclassifiedChange),
+            _ => {}
+        }
+    }
     // A pattern that matches everything is no pattern: relaxing one to
     // `.*` loosens, like dropping it.
     let (before, after) = (pattern(old), pattern(new));
@@ -106,6 +137,13 @@ pub(crate) fn compare(
         }
         _ => {}
     }
+}
+
+/// An opaque keyword's value, unless it allows everything (`true`, `{}`):
+/// then it is the same as none.
+fn opaque<'m>(map: &'m Map<String, Value>, key: &str) -> Option<&'m Value> {
+    map.get(key)
+        .filter(|v| **v != Value::Bool(true) && v.as_object().is_none_or(|m| !m.is_empty()))
 }
 
 /// A schema's pattern, unless it matches every string.

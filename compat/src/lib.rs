@@ -11,7 +11,9 @@
 //! `const`, numeric `exclusiveMinimum`/`exclusiveMaximum`, `$ref` with
 //! siblings) are read as their 3.0 equivalents, so a 3.0 document compares
 //! with its 3.1 successor; `prefixItems` and `dependentRequired` are
-//! compared, and a changed `if`/`then`/`else` fails closed. Webhooks are
+//! compared, a changed `if`/`then`/`else` fails closed, and other 2020-12
+//! constraints (`contains`, `patternProperties`, `unevaluatedProperties`...)
+//! tighten when added, loosen when removed and fail closed when changed. Webhooks are
 //! compared like operations (`POST webhooks/NAME`), their request judged as
 //! a response (the consumer reads it) and their responses as requests.
 //!
