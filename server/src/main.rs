@@ -10,7 +10,7 @@ use contact_channels_server::service::{
     ProjectKeys, Service, ServiceConfig, SystemClock, DEFAULT_MAX_CHANNELS_PER_USER,
 };
 use contact_channels_server::store::postgres::PgSettings;
-use contact_channels_server::store::{Store, TrustChange};
+use contact_channels_server::store::{SendLimits, Store, TrustChange};
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -188,6 +188,53 @@ struct ServeArgs {
     /// Then: seconds the requests in flight get to finish before the server exits anyway.
     #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
     shutdown_timeout: f64,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// The rate limits of `serve` (README → Security → Limits).
+#[derive(Args)]
+struct LimitArgs {
+    /// Verification emails one channel may be sent per hour (counted in the database: shared by
+    /// every instance).
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_CHANNEL",
+        default_value_t = SendLimits::default().per_channel,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    email_limit_per_channel: u32,
+    /// Verification emails one user's channels may be sent per hour, together (shared).
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_USER",
+        default_value_t = SendLimits::default().per_user,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    email_limit_per_user: u32,
+    /// Verification emails one project may send per hour (shared).
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_PROJECT",
+        default_value_t = SendLimits::default().per_project,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    email_limit_per_project: u32,
+}
+
+impl LimitArgs {
+    /// The service's settings with these limits.
+    fn apply(&self, config: ServiceConfig) -> ServiceConfig {
+        ServiceConfig {
+            email_limits: SendLimits {
+                per_channel: self.email_limit_per_channel,
+                per_user: self.email_limit_per_user,
+                per_project: self.email_limit_per_project,
+                ..config.email_limits
+            },
+            ..config
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -383,13 +430,13 @@ async fn serve(
     let config = ServerConfig {
         bind: args.bind,
         log_level: log_level.dropshot(),
-        service: ServiceConfig {
+        service: args.limits.apply(ServiceConfig {
             issuer_base_url: args
                 .issuer_base_url
                 .unwrap_or_else(|| format!("http://{}", args.bind)),
             max_channels_per_user: args.max_channels_per_user,
             ..ServiceConfig::default()
-        },
+        }),
         ops: OpsConfig {
             metrics: args.metrics,
             access_log_every: if args.access_log_sample > 0.0 {

@@ -10,7 +10,7 @@ use contact_channels_server::server::{self, Backends, RunningServer, ServerConfi
 use contact_channels_server::service::{Clock, ProjectKeys, ServiceConfig};
 use contact_channels_server::store::postgres::scratch::ScratchSchema;
 use contact_channels_server::store::sqlite::SqliteStore;
-use contact_channels_server::store::{ChannelFilter, Store};
+use contact_channels_server::store::{ChannelFilter, SendLimits, Store};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -47,6 +47,21 @@ impl Clock for ManualClock {
     }
 }
 
+/// The service's default settings, with rate limits no test reaches unless it is about them.
+/// Tests of the limits start with [`ServiceConfig::default`] (the limits `serve` has) or with
+/// limits of their own.
+pub fn generous() -> ServiceConfig {
+    ServiceConfig {
+        email_limits: SendLimits {
+            per_channel: 1_000_000,
+            per_user: 1_000_000,
+            per_project: 1_000_000,
+            ..SendLimits::default()
+        },
+        ..ServiceConfig::default()
+    }
+}
+
 /// A server with one project, started for one test.
 pub struct TestServer {
     pub running: RunningServer,
@@ -61,16 +76,27 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a server on a fresh in-memory database with a development project, sending email
-    /// to a fresh outbox folder.
+    /// to a fresh outbox folder, with the rate limits of [`generous`].
     pub async fn start() -> TestServer {
         let outbox = std::env::temp_dir().join(format!("cc-test-outbox-{}", uuid::Uuid::new_v4()));
         Self::start_with_mailer(Arc::new(OutboxMailer::new(&outbox)), outbox).await
     }
 
-    /// Starts a server that sends email with `mailer` (`outbox` is where tests look for it).
+    /// Starts a server that sends email with `mailer` (`outbox` is where tests look for it),
+    /// with the rate limits of [`generous`].
     pub async fn start_with_mailer(mailer: Arc<dyn Mailer>, outbox: PathBuf) -> TestServer {
+        Self::start_on_sqlite(mailer, outbox, generous()).await
+    }
+
+    /// Starts a server on in-memory SQLite that sends email with `mailer`, with the service
+    /// settings `service`.
+    pub async fn start_on_sqlite(
+        mailer: Arc<dyn Mailer>,
+        outbox: PathBuf,
+        service: ServiceConfig,
+    ) -> TestServer {
         let store: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().await.unwrap());
-        Self::start_with(store, None, mailer, outbox, ServiceConfig::default()).await
+        Self::start_with(store, None, mailer, outbox, service).await
     }
 
     /// A server with the service settings `service` on each engine this machine has: in-memory
@@ -376,6 +402,8 @@ pub struct SeenError {
     pub known: Option<String>,
     /// The `x-hexclave-known-error` header, if any.
     pub known_hexclave: Option<String>,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
 }
 
 impl SeenError {
@@ -431,6 +459,7 @@ pub fn err<T: std::fmt::Debug>(result: Answer<T>) -> SeenError {
                 status: response.status().as_u16(),
                 known: header("x-stack-known-error"),
                 known_hexclave: header("x-hexclave-known-error"),
+                retry_after: header("retry-after"),
                 body: serde_json::to_value(response.into_inner()).unwrap(),
             }
         }
@@ -449,6 +478,7 @@ pub async fn raw_err(request: reqwest::RequestBuilder) -> SeenError {
     };
     let known = header("x-stack-known-error");
     let known_hexclave = header("x-hexclave-known-error");
+    let retry_after = header("retry-after");
     let status = response.status().as_u16();
     let body: serde_json::Value = response.json().await.unwrap();
     assert!(status >= 400, "expected an error, got {status}: {body}");
@@ -457,6 +487,7 @@ pub async fn raw_err(request: reqwest::RequestBuilder) -> SeenError {
         body,
         known,
         known_hexclave,
+        retry_after,
     }
 }
 

@@ -1,9 +1,16 @@
-//! The limits on what a caller may send and store, tried as an attacker would, end to end on
-//! each engine: display names, look-alike email spellings and the channels of one user.
+//! The limits on what a caller may send and store, and how often, tried as an attacker would,
+//! end to end on each engine: display names, look-alike email spellings, the channels of one
+//! user, and verification emails per channel, user and project.
 
-use contact_channels_client::types::{ContactChannelCreate, UserCreate};
+use contact_channels_client::types::{ContactChannelCreate, UserCreate, VerificationCodeSend};
+use contact_channels_client::Client;
+use contact_channels_server::mail::{Email, MailError, Mailer, OutboxMailer};
 use contact_channels_server::service::ServiceConfig;
-use contact_channels_tests::{err, new_channel, TestServer};
+use contact_channels_server::store::SendLimits;
+use contact_channels_tests::{err, new_channel, SeenError, TestServer};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 #[tokio::test]
 async fn display_names_are_limited_to_256_visible_characters() {
@@ -89,4 +96,161 @@ async fn a_user_has_at_most_the_servers_cap_of_channels() {
         // The cap is per user.
         t.channel(&other, "3@example.com", false, false).await;
     }
+}
+
+const CALLBACK: &str = "http://localhost:3000/verify";
+const MINUTE: Duration = Duration::from_secs(60);
+
+async fn send(client: &Client, user: &str, channel: &str) -> Result<(), SeenError> {
+    client
+        .send_contact_channel_verification_code()
+        .user_id(user)
+        .contact_channel_id(channel)
+        .body(VerificationCodeSend {
+            callback_url: CALLBACK.into(),
+        })
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| err::<()>(Err(e)))
+}
+
+/// Asserts a 429 naming `limit`, with `Retry-After` and `details` saying `seconds`.
+fn assert_limited(seen: &SeenError, limit: &str, seconds: u64) {
+    seen.assert(429, "RATE_LIMITED");
+    assert_eq!(seen.details()["limit"], limit, "{seen:#?}");
+    assert_eq!(seen.details()["retry_after_seconds"], seconds, "{seen:#?}");
+    assert_eq!(seen.retry_after, Some(seconds.to_string()), "{seen:#?}");
+}
+
+/// A signed-in user asking for email after email to one address gets five an hour (the
+/// default), then 429 until the oldest leaves the hour; the refused sends store no code.
+#[tokio::test]
+async fn one_channel_gets_five_emails_an_hour() {
+    for t in TestServer::on_each_engine(ServiceConfig::default()).await {
+        let user = t.user().await;
+        let channel = t.channel(&user, "victim@example.com", false, false).await;
+        let client = t.signed_in(&user).await;
+        for _ in 0..5 {
+            send(&client, "me", &channel.id).await.unwrap();
+            t.clock.advance(MINUTE);
+        }
+        // The first send, five minutes ago, leaves the hour in 55 minutes.
+        let refused = send(&client, "me", &channel.id).await.unwrap_err();
+        assert_limited(&refused, "email_per_channel", 55 * 60);
+        t.clock.advance(54 * MINUTE);
+        let refused = send(&client, "me", &channel.id).await.unwrap_err();
+        assert_limited(&refused, "email_per_channel", 60);
+        assert_eq!(t.sent().len(), 5, "no email for a refused send");
+
+        t.clock.advance(MINUTE);
+        // Access tokens live an hour too: sign in again.
+        let client = t.signed_in(&user).await;
+        send(&client, "me", &channel.id).await.unwrap();
+        let refused = send(&client, "me", &channel.id).await.unwrap_err();
+        assert_limited(&refused, "email_per_channel", 60);
+        assert_eq!(t.sent().len(), 6);
+    }
+}
+
+/// Ten emails an hour for all of a user's channels together; other users are not affected.
+#[tokio::test]
+async fn one_user_gets_ten_emails_an_hour() {
+    for t in TestServer::on_each_engine(ServiceConfig::default()).await {
+        let server = t.server();
+        let user = t.user().await;
+        let mut channels = Vec::new();
+        for value in ["a@example.com", "b@example.com", "c@example.com"] {
+            channels.push(t.channel(&user, value, false, false).await.id);
+        }
+        for channel in &channels[..2] {
+            for _ in 0..5 {
+                send(&server, &user, channel).await.unwrap();
+            }
+        }
+        t.clock.advance(MINUTE);
+        let refused = send(&server, &user, &channels[2]).await.unwrap_err();
+        assert_limited(&refused, "email_per_user", 59 * 60);
+
+        let other = t.user().await;
+        let theirs = t.channel(&other, "a@example.com", false, false).await;
+        send(&server, &other, &theirs.id).await.unwrap();
+        assert_eq!(t.sent().len(), 11);
+    }
+}
+
+/// A project's own limit counts every user's sends.
+#[tokio::test]
+async fn one_project_sends_its_limit_an_hour() {
+    let config = ServiceConfig {
+        email_limits: SendLimits {
+            per_project: 3,
+            ..SendLimits::default()
+        },
+        ..ServiceConfig::default()
+    };
+    for t in TestServer::on_each_engine(config).await {
+        let server = t.server();
+        let mut targets = Vec::new();
+        for i in 0..4 {
+            let user = t.user().await;
+            let channel = t
+                .channel(&user, &format!("u{i}@example.com"), false, false)
+                .await;
+            targets.push((user, channel.id));
+        }
+        for (user, channel) in &targets[..3] {
+            send(&server, user, channel).await.unwrap();
+            t.clock.advance(MINUTE);
+        }
+        let (user, channel) = &targets[3];
+        let refused = send(&server, user, channel).await.unwrap_err();
+        assert_limited(&refused, "email_per_project", 57 * 60);
+        t.clock.advance(57 * MINUTE);
+        send(&server, user, channel).await.unwrap();
+    }
+}
+
+/// Sends into the outbox, or fails while told to.
+struct Flaky {
+    failing: AtomicBool,
+    outbox: OutboxMailer,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Flaky {
+    async fn send(&self, email: &Email) -> Result<(), MailError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(MailError::new("connection refused"));
+        }
+        self.outbox.send(email).await
+    }
+}
+
+/// An email that was never delivered does not count: its code is removed again (on SQLite
+/// here; the store's conformance suite checks both engines).
+#[tokio::test]
+async fn undelivered_email_does_not_count() {
+    let outbox = std::env::temp_dir().join(format!("cc-test-outbox-{}", uuid::Uuid::new_v4()));
+    let mailer = Arc::new(Flaky {
+        failing: AtomicBool::new(true),
+        outbox: OutboxMailer::new(&outbox),
+    });
+    let t = TestServer::start_on_sqlite(mailer.clone(), outbox, ServiceConfig::default()).await;
+    let user = t.user().await;
+    let channel = t.channel(&user, "x@example.com", false, false).await;
+    let server = t.server();
+    for _ in 0..5 {
+        send(&server, &user, &channel.id)
+            .await
+            .unwrap_err()
+            .assert(502, "EMAIL_DELIVERY_FAILED");
+    }
+    mailer.failing.store(false, Ordering::SeqCst);
+    for _ in 0..5 {
+        send(&server, &user, &channel.id).await.unwrap();
+    }
+    let refused = send(&server, &user, &channel.id).await.unwrap_err();
+    assert_limited(&refused, "email_per_channel", 60 * 60);
+    assert_eq!(t.sent().len(), 5);
 }

@@ -1,5 +1,6 @@
 //! Settings and limits of the service, and the [`Clock`] it reads the time from.
 
+use crate::store::SendLimits;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The time, in milliseconds since the Unix epoch; tests move it by hand.
@@ -31,6 +32,9 @@ pub struct ServiceConfig {
     pub issuer_base_url: String,
     /// The most contact channels one user may have.
     pub max_channels_per_user: u32,
+    /// How many verification emails may be sent, per channel, user and project; counted in
+    /// the database, so shared by every instance.
+    pub email_limits: SendLimits,
 }
 
 impl Default for ServiceConfig {
@@ -41,6 +45,7 @@ impl Default for ServiceConfig {
             project_cache_ttl: Duration::from_secs(30),
             issuer_base_url: "http://localhost".into(),
             max_channels_per_user: DEFAULT_MAX_CHANNELS_PER_USER,
+            email_limits: SendLimits::default(),
         }
     }
 }

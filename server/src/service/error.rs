@@ -134,6 +134,10 @@ impl From<StoreError> for ServiceError {
             StoreError::Conflict(Conflict::ChannelLimit { cap }) => {
                 ServiceError::ContactChannelLimitReached(cap)
             }
+            StoreError::LimitReached { limit, retry_after } => ServiceError::RateLimited {
+                limit: limit.name(),
+                retry_after,
+            },
             StoreError::Unavailable(e) => ServiceError::Unavailable(e),
             StoreError::Backend(e) => ServiceError::Internal(e),
         }

@@ -187,8 +187,9 @@ impl Verdict {
 }
 
 impl Service {
-    /// Emails a verification link for a channel. The code is stored before the email is sent,
-    /// and removed again if sending fails.
+    /// Emails a verification link for a channel, within the configured send limits. The code
+    /// is stored before the email is sent, and removed again if sending fails (so an email that
+    /// never left does not count against the limits).
     pub async fn send_verification_code(
         &self,
         caller: &Caller,
@@ -227,8 +228,9 @@ impl Service {
             created_at_millis: now,
             expires_at_millis: now + CODE_TTL_MILLIS,
         };
+        // Over a limit, nothing is stored and no email goes out.
         self.store
-            .create_verification_code(&project.id, &record)
+            .create_verification_code(&project.id, &record, &self.config.email_limits)
             .await?;
         let email = verification_email(
             &channel.value,

@@ -51,6 +51,7 @@ impl<S, G> std::ops::Deref for Kept<S, G> {
 pub enum Failure {
     NotFound(Entity),
     Conflict(Conflict),
+    LimitReached(SendLimit, std::time::Duration),
     Unavailable,
     Backend,
 }
@@ -60,6 +61,9 @@ pub fn answer<T>(result: Result<T, StoreError>) -> Result<T, Failure> {
     result.map_err(|e| match e {
         StoreError::NotFound(entity) => Failure::NotFound(entity),
         StoreError::Conflict(conflict) => Failure::Conflict(conflict),
+        StoreError::LimitReached { limit, retry_after } => {
+            Failure::LimitReached(limit, retry_after)
+        }
         StoreError::Unavailable(_) => Failure::Unavailable,
         StoreError::Backend(_) => Failure::Backend,
     })
@@ -326,7 +330,7 @@ pub async fn errors(store: &dyn Store) {
             "a code for a missing user",
             shown(
                 store
-                    .create_verification_code(p, &code_of(ghost, missing))
+                    .create_verification_code(p, &code_of(ghost, missing), &SendLimits::default())
                     .await,
             ),
             user_missing.clone(),
@@ -349,7 +353,10 @@ pub async fn errors(store: &dyn Store) {
     // Consuming a code whose channel was deleted verifies nothing and leaves the code unused.
     let gone = create(channel(w, "gone@x.io", false, false)).await.unwrap();
     let code = code_of(w, gone.id);
-    store.create_verification_code(p, &code).await.unwrap();
+    store
+        .create_verification_code(p, &code, &SendLimits::default())
+        .await
+        .unwrap();
     store.delete_channel(p, w, gone.id).await.unwrap();
     let consume: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Consume);
     assert_eq!(
@@ -496,6 +503,139 @@ pub async fn listing(store: &dyn Store) {
     assert_eq!(one, ids[4..]);
 }
 
+/// Sends are counted per channel, user and project over the window, inside the insert: a send
+/// over a limit stores nothing, a removed code stops counting, a used one does not.
+pub async fn send_limits(store: &dyn Store) {
+    let limits = SendLimits {
+        window_millis: 1000,
+        per_channel: 2,
+        per_user: 3,
+        per_project: 4,
+    };
+    let p = project(store).await;
+    let (u, v) = (user(store, &p).await, user(store, &p).await);
+    let mut channels = Vec::new();
+    for (owner, value) in [(u, "a@x.io"), (u, "b@x.io"), (v, "c@x.io")] {
+        let c = store
+            .create_channel(&p, &channel(owner, value, false, false))
+            .await
+            .unwrap();
+        channels.push(c);
+    }
+    let [a, b, c] = &channels[..] else {
+        unreachable!()
+    };
+    let mut sent = 0;
+    let mut send = |channel: &ChannelRecord, at: i64| {
+        sent += 1;
+        NewVerificationCode {
+            prefix: format!("limit{sent:05}"),
+            hash: vec![1; 32],
+            user_id: channel.user_id,
+            channel_id: channel.id,
+            value: channel.value.clone(),
+            created_at_millis: at,
+            expires_at_millis: at + 10_000,
+        }
+    };
+    let limited = |limit, millis| {
+        Err(Failure::LimitReached(
+            limit,
+            std::time::Duration::from_millis(millis),
+        ))
+    };
+    let nothing: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Nothing);
+    let consume: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Consume);
+
+    let first = send(a, 100);
+    store
+        .create_verification_code(&p, &first, &limits)
+        .await
+        .unwrap();
+    // A used code still counts.
+    store
+        .use_verification_code(&p, &first.prefix, 150, consume)
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .create_verification_code(&p, &send(a, 200), &limits)
+        .await
+        .unwrap();
+    // The channel's second send leaves the window last: the first one's leaving frees a place.
+    let refused = send(a, 300);
+    assert_eq!(
+        answer(store.create_verification_code(&p, &refused, &limits).await),
+        limited(SendLimit::Channel, 800)
+    );
+    assert!(
+        store
+            .use_verification_code(&p, &refused.prefix, 300, nothing.clone())
+            .await
+            .unwrap()
+            .is_none(),
+        "a refused send stores nothing"
+    );
+    store
+        .create_verification_code(&p, &send(b, 300), &limits)
+        .await
+        .unwrap();
+    assert_eq!(
+        answer(
+            store
+                .create_verification_code(&p, &send(b, 310), &limits)
+                .await
+        ),
+        limited(SendLimit::User, 790)
+    );
+    let undelivered = send(c, 320);
+    store
+        .create_verification_code(&p, &undelivered, &limits)
+        .await
+        .unwrap();
+    assert_eq!(
+        answer(
+            store
+                .create_verification_code(&p, &send(c, 330), &limits)
+                .await
+        ),
+        limited(SendLimit::Project, 770)
+    );
+    // Another project counts its own.
+    let other = project(store).await;
+    let w = user(store, &other).await;
+    let d = store
+        .create_channel(&other, &channel(w, "a@x.io", false, false))
+        .await
+        .unwrap();
+    store
+        .create_verification_code(&other, &send(&d, 330), &limits)
+        .await
+        .unwrap();
+    // A code removed (its email was not delivered) no longer counts.
+    store
+        .delete_verification_code(&p, &undelivered.prefix)
+        .await
+        .unwrap();
+    store
+        .create_verification_code(&p, &send(c, 340), &limits)
+        .await
+        .unwrap();
+    // At the end of the window the first send has left it: the channel has one place again.
+    assert_eq!(
+        answer(
+            store
+                .create_verification_code(&p, &send(a, 1099), &limits)
+                .await
+        ),
+        limited(SendLimit::Channel, 1)
+    );
+    store
+        .create_verification_code(&p, &send(a, 1100), &limits)
+        .await
+        .unwrap();
+}
+
 /// A code is found by prefix, and what the decision says is applied in one transaction.
 pub async fn verification_codes(store: &dyn Store) {
     let p = project(store).await;
@@ -513,7 +653,10 @@ pub async fn verification_codes(store: &dyn Store) {
         created_at_millis: 1,
         expires_at_millis: 100,
     };
-    store.create_verification_code(&p, &code).await.unwrap();
+    store
+        .create_verification_code(&p, &code, &SendLimits::default())
+        .await
+        .unwrap();
     let nothing: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Nothing);
     assert!(store
         .use_verification_code(&p, "zzzzzzzzzz", 5, nothing.clone())
@@ -590,7 +733,10 @@ pub async fn verification_codes(store: &dyn Store) {
         prefix: "0123456789".into(),
         ..code.clone()
     };
-    store.create_verification_code(&p, &second).await.unwrap();
+    store
+        .create_verification_code(&p, &second, &SendLimits::default())
+        .await
+        .unwrap();
     store.delete_channel(&p, u, c.id).await.unwrap();
     let (_, gone, _) = store
         .use_verification_code(&p, &second.prefix, 8, nothing.clone())
@@ -795,6 +941,7 @@ macro_rules! tests {
             missing_rows_and_cascade,
             listing,
             verification_codes,
+            send_limits,
             first_project,
             sessions,
             trust_changes,

@@ -34,6 +34,12 @@ pub enum StoreError {
     NotFound(Entity),
     #[error("uniqueness conflict: {0:?}")]
     Conflict(Conflict),
+    /// A send limit is reached; one more is possible after `retry_after`.
+    #[error("{} reached", limit.name())]
+    LimitReached {
+        limit: super::SendLimit,
+        retry_after: std::time::Duration,
+    },
     /// The database is down, overloaded or contended: the request may be retried.
     #[error("the database cannot be reached")]
     Unavailable(#[source] BackendError),

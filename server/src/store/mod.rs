@@ -195,6 +195,88 @@ pub struct NewVerificationCode {
     pub expires_at_millis: i64,
 }
 
+/// Limits on verification emails, each over the last `window_millis`, counted by the store from
+/// the codes it holds inside the write that stores the next one, so they hold across instances
+/// and restarts. A code counts from its `created_at_millis` whether it was used or not; a code
+/// removed again because its email was not delivered no longer counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SendLimits {
+    pub window_millis: i64,
+    /// Codes sent for one channel.
+    pub per_channel: u32,
+    /// Codes sent for all channels of one user.
+    pub per_user: u32,
+    /// Codes sent in one project.
+    pub per_project: u32,
+}
+
+impl Default for SendLimits {
+    fn default() -> Self {
+        SendLimits {
+            window_millis: 60 * 60 * 1000,
+            per_channel: 5,
+            per_user: 10,
+            per_project: 1000,
+        }
+    }
+}
+
+/// One of the [`SendLimits`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SendLimit {
+    Channel,
+    User,
+    Project,
+}
+
+impl SendLimit {
+    /// The limit's name, as the API's `details.limit` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            SendLimit::Channel => "email_per_channel",
+            SendLimit::User => "email_per_user",
+            SendLimit::Project => "email_per_project",
+        }
+    }
+}
+
+impl SendLimits {
+    /// Whether one more send at `now_millis` is within the limits, given for each limit the
+    /// time of the `limit`-th most recent send inside the window, if there are that many
+    /// (`channel`, `user`, `project`). When one or more limits are reached, the refusal names
+    /// the one that frees up last, with the time until it does: when that send leaves the
+    /// window, every older one has too.
+    pub fn judge(
+        &self,
+        now_millis: i64,
+        channel: Option<i64>,
+        user: Option<i64>,
+        project: Option<i64>,
+    ) -> Result<(), StoreError> {
+        let reached = [
+            (SendLimit::Channel, channel),
+            (SendLimit::User, user),
+            (SendLimit::Project, project),
+        ]
+        .into_iter()
+        .filter_map(|(limit, sent)| Some((limit, sent? + self.window_millis - now_millis)))
+        // The first of equals wins: the narrowest limit.
+        .reduce(|a, b| if b.1 > a.1 { b } else { a });
+        match reached {
+            None => Ok(()),
+            Some((limit, wait)) => Err(StoreError::LimitReached {
+                limit,
+                retry_after: std::time::Duration::from_millis(wait.max(0) as u64),
+            }),
+        }
+    }
+
+    /// Where the window of a send at `now_millis` starts: sends after it count.
+    pub fn window_start(&self, now_millis: i64) -> i64 {
+        now_millis - self.window_millis
+    }
+}
+
 /// A stored verification code.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CodeRecord {
@@ -336,11 +418,15 @@ pub trait Store: Send + Sync + 'static {
         change: &TrustChange,
     ) -> Result<(Vec<String>, bool), StoreError>;
 
-    /// Stores a verification code.
+    /// Stores a verification code, unless one more code would exceed `limits` at the code's
+    /// `created_at_millis`: then [`StoreError::LimitReached`] and nothing is stored. The count
+    /// and the insert are one transaction, serialised with every other send in the project
+    /// (on any number of instances), so concurrent sends cannot overshoot a limit.
     async fn create_verification_code(
         &self,
         project_id: &str,
         code: &NewVerificationCode,
+        limits: &SendLimits,
     ) -> Result<(), StoreError>;
     /// Removes a verification code (one whose email could not be sent).
     async fn delete_verification_code(
@@ -400,6 +486,44 @@ mod tests {
             is_primary,
             seq: 1,
         }
+    }
+
+    /// The refusal names the limit that frees up last; of equals, the narrowest.
+    #[test]
+    fn judge_names_the_limit_that_frees_up_last() {
+        let limits = SendLimits {
+            window_millis: 100,
+            ..SendLimits::default()
+        };
+        let refused =
+            |limit, millis| Err::<(), _>((limit, std::time::Duration::from_millis(millis)));
+        let judge = |c, u, p| {
+            limits.judge(1000, c, u, p).map_err(|e| match e {
+                StoreError::LimitReached { limit, retry_after } => (limit, retry_after),
+                other => panic!("{other}"),
+            })
+        };
+        assert_eq!(judge(None, None, None), Ok(()));
+        assert_eq!(
+            judge(Some(950), None, None),
+            refused(SendLimit::Channel, 50)
+        );
+        assert_eq!(
+            judge(Some(950), Some(960), None),
+            refused(SendLimit::User, 60)
+        );
+        assert_eq!(
+            judge(Some(970), Some(960), Some(910)),
+            refused(SendLimit::Channel, 70)
+        );
+        assert_eq!(
+            judge(Some(960), Some(960), Some(960)),
+            refused(SendLimit::Channel, 60)
+        );
+        assert_eq!(
+            judge(None, Some(960), Some(990)),
+            refused(SendLimit::Project, 90)
+        );
     }
 
     /// Each row: the changes, the channel before, and what the update must do.

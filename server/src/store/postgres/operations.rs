@@ -313,24 +313,11 @@ impl Store for PgStore {
         &self,
         project_id: &str,
         code: &NewVerificationCode,
+        limits: &SendLimits,
     ) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id, channel_id,
-                value, created_at_millis, expires_at_millis)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&code.prefix)
-        .bind(&code.hash)
-        .bind(project_id)
-        .bind(code.user_id)
-        .bind(code.channel_id)
-        .bind(&code.value)
-        .bind(code.created_at_millis)
-        .bind(code.expires_at_millis)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| map_err(e, code.user_id, &code.value))?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        let result = insert_code_within_limits(&mut tx, project_id, code, limits).await;
+        finish(tx, result).await
     }
 
     async fn delete_verification_code(
@@ -470,6 +457,71 @@ async fn change_trust(
         .await
         .map_err(backend)?;
     Ok((domains, allow_localhost))
+}
+
+/// Counts the recent sends each limit covers and, if one more fits, inserts the code.
+async fn insert_code_within_limits(
+    tx: &mut PgConnection,
+    project_id: &str,
+    code: &NewVerificationCode,
+    limits: &SendLimits,
+) -> Result<(), StoreError> {
+    // The project's send lock (an advisory lock, apart from the insert lock's class 1) makes
+    // every send in the project, on any instance, count and insert one after the other. It is
+    // a statement of its own: a statement's snapshot is taken when it starts, so the count that
+    // follows sees every send committed while this one waited. Sends are few (the project's own
+    // limit is 1,000 an hour) and this transaction is short, so serialising them costs little.
+    sqlx::query("SELECT pg_advisory_xact_lock(2, hashtext($1))")
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+    // For each limit, the `limit`-th most recent send in the window, if there are that many.
+    let row = sqlx::query(
+        "SELECT
+            (SELECT created_at_millis FROM verification_codes
+             WHERE project_id = $1 AND channel_id = $2 AND created_at_millis > $4
+             ORDER BY created_at_millis DESC OFFSET $5 LIMIT 1) AS channel_sent,
+            (SELECT created_at_millis FROM verification_codes
+             WHERE project_id = $1 AND user_id = $3 AND created_at_millis > $4
+             ORDER BY created_at_millis DESC OFFSET $6 LIMIT 1) AS user_sent,
+            (SELECT created_at_millis FROM verification_codes
+             WHERE project_id = $1 AND created_at_millis > $4
+             ORDER BY created_at_millis DESC OFFSET $7 LIMIT 1) AS project_sent",
+    )
+    .bind(project_id)
+    .bind(code.channel_id)
+    .bind(code.user_id)
+    .bind(limits.window_start(code.created_at_millis))
+    .bind(i64::from(limits.per_channel) - 1)
+    .bind(i64::from(limits.per_user) - 1)
+    .bind(i64::from(limits.per_project) - 1)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(backend)?;
+    limits.judge(
+        code.created_at_millis,
+        row.try_get("channel_sent").map_err(backend)?,
+        row.try_get("user_sent").map_err(backend)?,
+        row.try_get("project_sent").map_err(backend)?,
+    )?;
+    sqlx::query(
+        "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id, channel_id,
+            value, created_at_millis, expires_at_millis)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&code.prefix)
+    .bind(&code.hash)
+    .bind(project_id)
+    .bind(code.user_id)
+    .bind(code.channel_id)
+    .bind(&code.value)
+    .bind(code.created_at_millis)
+    .bind(code.expires_at_millis)
+    .execute(&mut *tx)
+    .await
+    .map_err(|e| map_err(e, code.user_id, &code.value))?;
+    Ok(())
 }
 
 /// Finds a code and its channel, asks `decide`, and does what it says.

@@ -309,7 +309,10 @@ fn failed_writes_leave_nothing_locked() {
             created_at_millis: 1,
             expires_at_millis: 100,
         };
-        store.create_verification_code(p, &code).await.unwrap();
+        store
+            .create_verification_code(p, &code, &SendLimits::default())
+            .await
+            .unwrap();
         store.delete_channel(p, u, gone.id).await.unwrap();
         let v_channel = store
             .create_channel(p, &new_channel(v, "a@x.io"))

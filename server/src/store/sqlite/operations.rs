@@ -414,10 +414,43 @@ impl Store for SqliteStore {
         &self,
         project_id: &str,
         code: &NewVerificationCode,
+        limits: &SendLimits,
     ) -> Result<(), StoreError> {
         let project_id = project_id.to_owned();
         let code = code.clone();
+        let limits = *limits;
+        // The one writer runs writes one after the other, so the count and the insert see
+        // every earlier send and no later one.
         self.write(move |conn| {
+            let (channel_id, user_id) = (code.channel_id.to_string(), code.user_id.to_string());
+            // For each limit, the `limit`-th most recent send in the window, if there are that
+            // many.
+            let (channel, user, project) = conn
+                .prepare_cached(
+                    "SELECT
+                        (SELECT created_at_millis FROM verification_codes
+                         WHERE project_id = ?1 AND channel_id = ?2 AND created_at_millis > ?4
+                         ORDER BY created_at_millis DESC LIMIT 1 OFFSET ?5),
+                        (SELECT created_at_millis FROM verification_codes
+                         WHERE project_id = ?1 AND user_id = ?3 AND created_at_millis > ?4
+                         ORDER BY created_at_millis DESC LIMIT 1 OFFSET ?6),
+                        (SELECT created_at_millis FROM verification_codes
+                         WHERE project_id = ?1 AND created_at_millis > ?4
+                         ORDER BY created_at_millis DESC LIMIT 1 OFFSET ?7)",
+                )?
+                .query_row(
+                    params![
+                        project_id,
+                        channel_id,
+                        user_id,
+                        limits.window_start(code.created_at_millis),
+                        i64::from(limits.per_channel) - 1,
+                        i64::from(limits.per_user) - 1,
+                        i64::from(limits.per_project) - 1,
+                    ],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )?;
+            limits.judge(code.created_at_millis, channel, user, project)?;
             conn.prepare_cached(
                 "INSERT INTO verification_codes (code_prefix, code_hash, project_id, user_id,
                     channel_id, value, created_at_millis, expires_at_millis)
@@ -427,8 +460,8 @@ impl Store for SqliteStore {
                 code.prefix,
                 code.hash,
                 project_id,
-                code.user_id.to_string(),
-                code.channel_id.to_string(),
+                user_id,
+                channel_id,
                 code.value,
                 code.created_at_millis,
                 code.expires_at_millis
