@@ -48,6 +48,11 @@ pub struct Options {
     /// The least severity that fails the run (exit 1).
     #[arg(long, value_enum, default_value_t = FailOn::Breaking)]
     pub fail_on: FailOn,
+    /// Judge NEW's info.version rather than the changes: exit 1 only when it
+    /// is not raised enough for them (a major version for a breaking change,
+    /// a minor for another change, a patch for documentation).
+    #[arg(long, conflicts_with = "fail_on")]
+    pub version_policy: bool,
     /// Enforce a grace period: deprecating something needs an `x-sunset`
     /// date at least N days ahead (else `sunset-too-soon`, breaking).
     #[arg(long, value_name = "N")]
@@ -201,6 +206,18 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
     };
     // A closed pipe (`| head`) is not an error.
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
+    if options.version_policy {
+        return match version_verdict(&old_doc, &new_doc, &report) {
+            Ok(verdict) => {
+                eprintln!("ok: {verdict}");
+                ExitCode::SUCCESS
+            }
+            Err((code, problem)) => {
+                eprintln!("error: {problem}");
+                ExitCode::from(code)
+            }
+        };
+    }
     let fails = |s: Severity| match options.fail_on {
         FailOn::Breaking => s == Severity::Breaking,
         FailOn::Warning => s != Severity::Info,
@@ -210,6 +227,43 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// Whether NEW's info.version is raised enough over OLD's for the changes:
+/// what it fits, or the exit code and the problem (2: not a version).
+fn version_verdict(
+    old: &Document,
+    new: &Document,
+    report: &Report,
+) -> Result<String, (u8, String)> {
+    let version = |doc: &Document, which: &str| {
+        let text = doc.info_version().unwrap_or_default();
+        semver::Version::parse(text).map_err(|e| {
+            (
+                2,
+                format!("{which} info.version {text:?} is not a semantic version: {e}"),
+            )
+        })
+    };
+    let (released, working) = (version(old, "OLD")?, version(new, "NEW")?);
+    if working < released {
+        return Err((
+            1,
+            format!("info.version {working} is older than {released}"),
+        ));
+    }
+    match report.least_version(&released) {
+        None => Ok(format!("no changes, info.version {working}")),
+        Some(least) if working >= least => Ok(format!(
+            "info.version {working} fits the changes since {released} (at least {least})"
+        )),
+        Some(least) => Err((
+            1,
+            format!(
+                "info.version {working} is too low: the changes since {released} call for at least {least}"
+            ),
+        )),
     }
 }
 

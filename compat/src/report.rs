@@ -173,6 +173,19 @@ impl Report {
         self.changes.iter().map(Change::bump).max()
     }
 
+    /// The least version that may follow `released` with these changes: the
+    /// next major for a breaking change, the next minor for another change
+    /// on the wire or in generated code, the next patch for documentation;
+    /// `None` when nothing changed.
+    pub fn least_version(&self, released: &semver::Version) -> Option<semver::Version> {
+        use semver::Version;
+        Some(match self.required_bump()? {
+            Bump::Major => Version::new(released.major + 1, 0, 0),
+            Bump::Minor => Version::new(released.major, released.minor + 1, 0),
+            Bump::Patch => Version::new(released.major, released.minor, released.patch + 1),
+        })
+    }
+
     /// Counts by severity.
     pub fn summary(&self) -> Summary {
         let mut summary = Summary::default();

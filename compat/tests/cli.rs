@@ -242,3 +242,35 @@ fn a_grouped_change_names_its_operations_in_every_format() {
         "{github}"
     );
 }
+
+#[test]
+fn version_policy_judges_the_new_version_instead() {
+    let dir = scratch("version-policy");
+    let mut old = base();
+    old["info"]["version"] = "2.0.0".into();
+    let old = write(&dir, "old.json", &old.to_string());
+    let run_with = |version: &str| {
+        let mut new = without_is_primary();
+        new["info"]["version"] = version.into();
+        let new = write(&dir, &format!("new-{version}.json"), &new.to_string());
+        run(&["diff", &old, &new, "--version-policy"])
+    };
+    let low = run_with("2.1.0");
+    assert_eq!(low.status.code(), Some(1), "{low:?}");
+    assert!(
+        err(&low).contains(
+            "error: info.version 2.1.0 is too low: the changes since 2.0.0 call for at least 3.0.0"
+        ),
+        "{low:?}"
+    );
+    assert!(out(&low).contains("response-property-removed"), "{low:?}");
+    let major = run_with("3.0.0");
+    assert_eq!(major.status.code(), Some(0), "{major:?}");
+    assert!(
+        err(&major)
+            .contains("ok: info.version 3.0.0 fits the changes since 2.0.0 (at least 3.0.0)"),
+        "{major:?}"
+    );
+    assert_eq!(run_with("1.9.0").status.code(), Some(1));
+    assert_eq!(run_with("next").status.code(), Some(2));
+}

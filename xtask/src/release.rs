@@ -185,11 +185,9 @@ pub fn judge(released: &Version, working: &Version, report: &Report) -> Verdict 
             Verdict::Ok { required: None }
         };
     };
-    let least = match bump {
-        Bump::Major => Version::new(released.major + 1, 0, 0),
-        Bump::Minor => Version::new(released.major, released.minor + 1, 0),
-        Bump::Patch => Version::new(released.major, released.minor, released.patch + 1),
-    };
+    let least = report
+        .least_version(released)
+        .expect("a change was found, so some version is required");
     if *working >= least {
         return Verdict::Ok {
             required: Some(bump),
