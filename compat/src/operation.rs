@@ -10,7 +10,7 @@ use crate::generic::{describe, Keys};
 use crate::lifecycle::{deprecated, Policy};
 use crate::parameter;
 use crate::report::{Change, OperationRef};
-use crate::resolve::{object, union_keys, Doc};
+use crate::resolve::{object, same_bare_ref, union_keys, Doc};
 use crate::response;
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
@@ -269,7 +269,10 @@ pub(crate) fn effective_security<'a>(
 
 fn compare_body(mut cmp: SchemaCmp<'_>, old: Option<&Value>, new: Option<&Value>, sink: &mut Sink) {
     let (old_doc, new_doc) = cmp.docs();
-    let loc = Loc::default().join("requestBody");
+    let mut loc = Loc::default().join("requestBody");
+    if let Some(shared) = old.zip(new).and_then(|(o, n)| same_bare_ref(o, n)) {
+        loc = loc.entering(shared);
+    }
     let is_required = |body: &Map<String, Value>| {
         body.get("required")
             .and_then(Value::as_bool)

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::generic::{describe, Keys};
 use crate::operation::{compare_content, MediaRules, Operation};
-use crate::resolve::{object, Doc};
+use crate::resolve::{object, same_bare_ref, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -36,15 +36,21 @@ pub(crate) fn compare(
             .join(location.as_str())
             .join(name.as_str());
         match (old_params.get(key), new_params.get(key)) {
-            (Some(o), Some(n)) => compare_parameter(old_doc, new_doc, o, n, &loc, sink),
-            (Some(o), None) => {
+            (Some((raw_o, o)), Some((raw_n, n))) => {
+                let loc = match same_bare_ref(raw_o, raw_n) {
+                    Some(shared) => loc.entering(shared),
+                    None => loc,
+                };
+                compare_parameter(old_doc, new_doc, o, n, &loc, sink)
+            }
+            (Some((_, o)), None) => {
                 let (rule, why) = sink
                     .policy()
                     .removal(old_doc, o, Rule::RequestParameterRemoved);
                 let message = format!("{location} parameter `{name}` removed{why}");
                 sink.emit(rule, dir, &loc, message)
             }
-            (None, Some(n)) => {
+            (None, Some((_, n))) => {
                 let (rule, kind) = if is_required(n) {
                     (Rule::RequestParameterAddedRequired, "required")
                 } else {
@@ -63,12 +69,13 @@ pub(crate) fn compare(
 }
 
 /// The parameters an operation takes, path-item ones overridden by its own,
-/// keyed by (in, name); old path parameter names are mapped to their new names.
+/// keyed by (in, name), each as written and resolved; old path parameter
+/// names are mapped to their new names.
 fn parameters<'a>(
     doc: &'a Doc,
     op: &Operation<'a>,
     renames: &[(&str, &str)],
-) -> BTreeMap<Key, &'a Map<String, Value>> {
+) -> BTreeMap<Key, (&'a Value, &'a Map<String, Value>)> {
     let listed = [op.item.get("parameters"), op.op.get("parameters")];
     let mut found = BTreeMap::new();
     for parameter in listed
@@ -77,6 +84,7 @@ fn parameters<'a>(
         .filter_map(Value::as_array)
         .flatten()
     {
+        let written = parameter;
         let parameter = object(doc.resolve(parameter).value);
         let text = |key: &str| {
             parameter
@@ -90,7 +98,7 @@ fn parameters<'a>(
                 name = after;
             }
         }
-        found.insert((location.to_owned(), name.to_owned()), parameter);
+        found.insert((location.to_owned(), name.to_owned()), (written, parameter));
     }
     found
 }

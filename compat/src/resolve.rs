@@ -99,6 +99,14 @@ pub(crate) fn collect_refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
     }
 }
 
+/// The reference when both values are nothing but the same `$ref`: what
+/// differs below lies in that shared component.
+pub(crate) fn same_bare_ref<'v>(old: &'v Value, new: &Value) -> Option<&'v str> {
+    let bare = |v: &Value| v.as_object().is_some_and(|m| m.len() == 1);
+    let reference = ref_of(old)?;
+    (bare(old) && bare(new) && ref_of(new) == Some(reference)).then_some(reference)
+}
+
 /// The `$ref` of a reference object.
 pub(crate) fn ref_of(value: &Value) -> Option<&str> {
     value.get("$ref").and_then(Value::as_str)

@@ -4,7 +4,7 @@ use serde_json::{Map, Value};
 
 use crate::generic::{describe, Keys};
 use crate::operation::{compare_content, MediaRules};
-use crate::resolve::{object, union_keys, Doc};
+use crate::resolve::{object, same_bare_ref, union_keys, Doc};
 use crate::rules::{Direction, Rule};
 use crate::schema::SchemaCmp;
 use crate::sink::{Loc, Sink};
@@ -20,14 +20,19 @@ pub(crate) fn compare(
     let (old_doc, new_doc) = cmp.docs();
     let dir = Some(Direction::Response);
     for status in union_keys(old, new) {
-        let loc = Loc::default().join("responses").join(status);
+        let mut loc = Loc::default().join("responses").join(status);
         // `2XX` and `200` alike: a success the client decodes into its type.
         let success = status.starts_with('2');
         let (o, n) = match (old.get(status), new.get(status)) {
-            (Some(o), Some(n)) => (
-                object(old_doc.resolve(o).value),
-                object(new_doc.resolve(n).value),
-            ),
+            (Some(o), Some(n)) => {
+                if let Some(shared) = same_bare_ref(o, n) {
+                    loc = loc.entering(shared);
+                }
+                (
+                    object(old_doc.resolve(o).value),
+                    object(new_doc.resolve(n).value),
+                )
+            }
             (Some(_), None) => {
                 let rule = if success {
                     Rule::ResponseSuccessStatusRemoved
@@ -77,9 +82,12 @@ fn compare_headers(
             .unwrap_or(false)
     };
     for name in union_keys(old, new) {
-        let hloc = loc.join("headers").join(name);
+        let mut hloc = loc.join("headers").join(name);
         let (o, n) = match (old.get(name), new.get(name)) {
             (Some(o), Some(n)) => {
+                if let Some(shared) = same_bare_ref(o, n) {
+                    hloc = hloc.entering(shared);
+                }
                 let (old_doc, new_doc) = cmp.docs();
                 (
                     object(old_doc.resolve(o).value),

@@ -421,3 +421,55 @@ fn a_change_in_a_shared_component_is_grouped_once_and_a_lone_one_stays() {
     );
     assert!(change.reached_by.is_empty());
 }
+
+#[test]
+fn shared_parameters_responses_and_bodies_are_grouped_too() {
+    let doc = |maximum: u32, description: &str, body_max: u32| {
+        let op = |id: &str| {
+            json!({
+                "operationId": id,
+                "parameters": [{"$ref": "#/components/parameters/Limit"}],
+                "requestBody": {"$ref": "#/components/requestBodies/Note"},
+                "responses": {"400": {"$ref": "#/components/responses/Bad"}}
+            })
+        };
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"post": op("a")}, "/b": {"post": op("b")}},
+            "components": {
+                "parameters": {"Limit": {"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": maximum}}},
+                "requestBodies": {"Note": {"content": {"text/plain": {"schema": {"type": "string", "maxLength": body_max}}}}},
+                "responses": {"Bad": {"description": description}}
+            }
+        })
+    };
+    let report = compare(&spec(doc(10, "bad", 5)), &spec(doc(5, "Bad", 4))).group_shared();
+    let found: Vec<(Rule, &str, usize)> = report
+        .changes
+        .iter()
+        .map(|c| (c.rule, c.location.as_str(), c.reached_by.len()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                Rule::RequestConstraintTightened,
+                "components/parameters/Limit/schema/maximum",
+                2
+            ),
+            (
+                Rule::RequestConstraintTightened,
+                "components/requestBodies/Note/content/text/plain/schema/maxLength",
+                2
+            ),
+            (
+                Rule::DocumentationChanged,
+                "components/responses/Bad/description",
+                2
+            ),
+        ],
+        "{}",
+        report.render_text()
+    );
+}

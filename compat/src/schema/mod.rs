@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use crate::constraints;
 use crate::generic::{describe, Keys};
 use crate::report::Change;
-use crate::resolve::{brief, is_doc_key, object_at, ref_name, ref_of, union_keys, Doc};
+use crate::resolve::{brief, is_doc_key, object_at, ref_name, same_bare_ref, union_keys, Doc};
 use crate::rules::{Direction, Rule, Severity};
 use crate::sink::{Loc, Sink};
 use crate::view::{view, View};
@@ -151,18 +151,8 @@ impl<'a> SchemaCmp<'a> {
         self.steps += 1;
         // A bare `$ref` to the same component on both sides: what differs
         // below lies in that component, shared by whoever uses it.
-        let same_component = match (ref_of(old), ref_of(new)) {
-            (Some(a), Some(b))
-                if a == b
-                    && old.as_object().is_some_and(|m| m.len() == 1)
-                    && new.as_object().is_some_and(|m| m.len() == 1) =>
-            {
-                Some(a)
-            }
-            _ => None,
-        };
         let entered;
-        let loc = match same_component {
+        let loc = match same_bare_ref(old, new) {
             Some(reference) => {
                 entered = loc.entering(reference);
                 &entered
