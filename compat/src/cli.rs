@@ -3,7 +3,7 @@
 //! binary runs.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -67,10 +67,14 @@ pub struct Options {
     pub ignore: Option<PathBuf>,
 }
 
+/// Changes accepted with a reason: the YAML list an `--ignore` file holds.
+#[derive(Debug)]
+pub struct Accepted(Vec<Entry>);
+
 /// One accepted change: what it is, and why it is accepted.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Accepted {
+struct Entry {
     /// The rule id.
     rule: String,
     /// `METHOD /path` or the operationId; absent: any (or none).
@@ -82,7 +86,7 @@ struct Accepted {
     reason: String,
 }
 
-impl Accepted {
+impl Entry {
     fn matches(&self, change: &Change) -> bool {
         let operation = match (&self.operation, &change.operation) {
             (None, _) => true,
@@ -107,23 +111,62 @@ impl Accepted {
     }
 }
 
-fn read_ignore(path: &PathBuf) -> Result<Vec<Accepted>, String> {
-    let shown = path.display();
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
-    let accepted: Vec<Accepted> =
-        serde_norway::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
-    for entry in &accepted {
-        if Rule::from_id(&entry.rule).is_none() {
-            return Err(format!("{shown}: unknown rule `{}`", entry.rule));
+impl Accepted {
+    /// Reads an `--ignore` file; every entry needs a known rule and a reason.
+    pub fn read(path: &Path) -> Result<Accepted, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: {e}"))?;
+        let entries: Vec<Entry> =
+            serde_norway::from_str(&text).map_err(|e| format!("{shown}: {e}"))?;
+        for entry in &entries {
+            if Rule::from_id(&entry.rule).is_none() {
+                return Err(format!("{shown}: unknown rule `{}`", entry.rule));
+            }
+            if entry.reason.trim().is_empty() {
+                return Err(format!(
+                    "{shown}: `{}` is accepted without a reason",
+                    entry.rule
+                ));
+            }
         }
-        if entry.reason.trim().is_empty() {
-            return Err(format!(
-                "{shown}: `{}` is accepted without a reason",
-                entry.rule
-            ));
-        }
+        Ok(Accepted(entries))
     }
-    Ok(accepted)
+
+    /// Takes the accepted changes out of `changes`: one line each (`RULE
+    /// OPERATION LOCATION: REASON`), and one warning per entry that matched
+    /// nothing.
+    pub fn apply(&self, changes: &mut Vec<Change>) -> (Vec<String>, Vec<String>) {
+        let mut used = vec![false; self.0.len()];
+        let mut lines = Vec::new();
+        changes.retain(|change| {
+            let Some(i) = self.0.iter().position(|a| a.matches(change)) else {
+                return true;
+            };
+            used[i] = true;
+            let operation = change.operation.as_ref();
+            lines.push(format!(
+                "{} {} {}: {}",
+                change.rule.id(),
+                operation.map_or_else(|| "document".to_owned(), |o| o.title()),
+                change.location,
+                self.0[i].reason
+            ));
+            false
+        });
+        let stale = self
+            .0
+            .iter()
+            .zip(used)
+            .filter(|(_, used)| !used)
+            .map(|(entry, _)| {
+                format!(
+                    "accepted change `{}` matched nothing: remove it from the ignore file",
+                    entry.rule
+                )
+            })
+            .collect();
+        (lines, stale)
+    }
 }
 
 /// Compares the documents `old` and `new` (files, or git `REV:PATH`),
@@ -131,8 +174,8 @@ fn read_ignore(path: &PathBuf) -> Result<Vec<Accepted>, String> {
 /// code: 0 when no change reaches `--fail-on`, 1 when one does, 2 when a
 /// document or the ignore file cannot be read.
 pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
-    let accepted = match options.ignore.as_ref().map(read_ignore).transpose() {
-        Ok(accepted) => accepted.unwrap_or_default(),
+    let accepted = match options.ignore.as_deref().map(Accepted::read).transpose() {
+        Ok(accepted) => accepted.unwrap_or(Accepted(Vec::new())),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -167,29 +210,12 @@ pub fn diff(old: &str, new: &str, options: &Options) -> ExitCode {
         ..Policy::now()
     };
     let mut changes = compare_with(&old_doc, &new_doc, &policy).changes;
-    let mut used = vec![false; accepted.len()];
-    changes.retain(|change| {
-        let Some(i) = accepted.iter().position(|a| a.matches(change)) else {
-            return true;
-        };
-        used[i] = true;
-        let operation = change.operation.as_ref();
-        eprintln!(
-            "accepted: {} {} {}: {}",
-            change.rule.id(),
-            operation.map_or_else(|| "document".to_owned(), |o| o.title()),
-            change.location,
-            accepted[i].reason
-        );
-        false
-    });
-    for (entry, used) in accepted.iter().zip(used) {
-        if !used {
-            eprintln!(
-                "warning: accepted change `{}` matched nothing: remove it from the ignore file",
-                entry.rule
-            );
-        }
+    let (lines, stale) = accepted.apply(&mut changes);
+    for line in lines {
+        eprintln!("accepted: {line}");
+    }
+    for warning in stale {
+        eprintln!("warning: {warning}");
     }
     let report = Report::new(changes);
     let report = if options.expand {

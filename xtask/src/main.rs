@@ -104,6 +104,10 @@ fn bench(args: &[String]) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Changes since the newest release accepted, each with a reason, as not calling for the bump
+/// their rule says.
+const ACCEPTED_PATH: &str = "openapi/accepted-changes.yaml";
+
 /// The committed spec, as `release` and `check` read it.
 fn committed_spec() -> Result<Spec> {
     Spec::load(&xtask::workspace_root().join(xtask::SPEC_PATH))
@@ -138,7 +142,14 @@ fn version_policy(working: &Spec, releases: &Releases) -> Result<Option<String>>
         return Ok(None);
     };
     let released = Spec::load(path)?;
-    let report = openapi_compat::compare(&released.doc, &working.doc);
+    let mut report = openapi_compat::compare(&released.doc, &working.doc);
+    // The changes CI accepts with a reason (`--ignore` in .ci/run) count for neither.
+    let accepted = xtask::workspace_root().join(ACCEPTED_PATH);
+    if accepted.exists() {
+        let accepted =
+            openapi_compat::cli::Accepted::read(&accepted).map_err(anyhow::Error::msg)?;
+        accepted.apply(&mut report.changes);
+    }
     Ok(
         match release::judge(version, &working.version()?, &report) {
             Verdict::NeedsBump(message) => Some(format!("{}: {message}", xtask::SPEC_PATH)),
