@@ -14,8 +14,9 @@
 //! compared, a changed `if`/`then`/`else` fails closed, and other 2020-12
 //! constraints (`contains`, `patternProperties`, `unevaluatedProperties`...)
 //! tighten when added, loosen when removed and fail closed when changed. Webhooks are
-//! compared like operations (`POST webhooks/NAME`), their request judged as
-//! a response (the consumer reads it) and their responses as requests.
+//! compared like operations (`POST webhooks/NAME`), and callbacks under the
+//! operation that registers them, their request judged as a response (the
+//! consumer reads it) and their responses as requests.
 //!
 //! # Model
 //!

@@ -136,12 +136,6 @@ impl Document {
             .unwrap_or_default()
     }
 
-    /// The document as JSON, with external `$ref`s rewritten as described on
-    /// [`Document`].
-    pub fn as_json(&self) -> &Value {
-        &self.root
-    }
-
     /// `info.version`, if the document has one.
     pub fn info_version(&self) -> Option<&str> {
         self.root.pointer("/info/version").and_then(Value::as_str)

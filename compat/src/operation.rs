@@ -225,18 +225,19 @@ fn compare_operation(
     } else {
         (Direction::Request, Direction::Response)
     };
-    let (old_body, new_body) = keys.take("requestBody");
-    compare_body(
-        SchemaCmp::new(old_doc, new_doc, request),
-        old_body,
-        new_body,
+    compare_exchange(
+        old_doc,
+        new_doc,
+        &keys,
+        (request, response),
+        &root,
         &mut sink,
     );
-    let (old_responses, new_responses) = keys.take_objects("responses");
-    response::compare(
-        SchemaCmp::new(old_doc, new_doc, response),
-        old_responses,
-        new_responses,
+    let (old_callbacks, new_callbacks) = keys.take_objects("callbacks");
+    compare_callbacks(
+        (old_doc, old_callbacks),
+        (new_doc, new_callbacks),
+        &root.join("callbacks"),
         &mut sink,
     );
     keys.take("security");
@@ -267,9 +268,109 @@ pub(crate) fn effective_security<'a>(
     op.get("security").or_else(|| doc.root().get("security"))
 }
 
-fn compare_body(mut cmp: SchemaCmp<'_>, old: Option<&Value>, new: Option<&Value>, sink: &mut Sink) {
+/// An operation's request body and responses (taken from `keys`), their
+/// schemas judged in the given (request, response) directions.
+fn compare_exchange(
+    old_doc: &Doc,
+    new_doc: &Doc,
+    keys: &Keys<'_>,
+    (request, response): (Direction, Direction),
+    base: &Loc,
+    sink: &mut Sink,
+) {
+    let (old_body, new_body) = keys.take("requestBody");
+    let cmp = SchemaCmp::new(old_doc, new_doc, request);
+    compare_body(cmp, old_body, new_body, base, sink);
+    let (old_responses, new_responses) = keys.take_objects("responses");
+    let cmp = SchemaCmp::new(old_doc, new_doc, response);
+    response::compare(cmp, old_responses, new_responses, base, sink);
+}
+
+/// Callbacks: requests the API makes to the consumer, compared like
+/// webhooks (their request read by the consumer, their responses written
+/// by it) under the operation that registers them.
+fn compare_callbacks(
+    (old_doc, old): (&Doc, &Map<String, Value>),
+    (new_doc, new): (&Doc, &Map<String, Value>),
+    loc: &Loc,
+    sink: &mut Sink,
+) {
+    let resolved = |doc: &Doc, map: &Map<String, Value>, key: &str| {
+        map.get(key).map(|v| object(doc.resolve(v).value).clone())
+    };
+    for name in union_keys(old, new) {
+        let cloc = loc.join(name);
+        let (o, n) = match (resolved(old_doc, old, name), resolved(new_doc, new, name)) {
+            (Some(o), Some(n)) => (o, n),
+            (Some(_), None) => {
+                sink.emit(
+                    Rule::OperationRemoved,
+                    None,
+                    &cloc,
+                    format!("callback {name} removed"),
+                );
+                continue;
+            }
+            (None, Some(_)) => {
+                sink.emit(
+                    Rule::OperationAdded,
+                    None,
+                    &cloc,
+                    format!("callback {name} added"),
+                );
+                continue;
+            }
+            (None, None) => continue,
+        };
+        for expression in union_keys(&o, &n) {
+            let eloc = cloc.join(expression);
+            let item = |doc: &Doc, map: &Map<String, Value>| {
+                map.get(expression)
+                    .map(|v| object(doc.resolve(v).value).clone())
+            };
+            let (old_item, new_item) = (
+                item(old_doc, &o).unwrap_or_default(),
+                item(new_doc, &n).unwrap_or_default(),
+            );
+            let items = Keys::new(&old_item, &new_item);
+            for &method in METHODS {
+                let mloc = eloc.join(method);
+                match items.take(method) {
+                    (Some(a), Some(b)) => {
+                        let keys = Keys::new(object(a), object(b));
+                        let directions = (Direction::Response, Direction::Request);
+                        compare_exchange(old_doc, new_doc, &keys, directions, &mloc, sink);
+                        keys.rest(None, &mloc, sink);
+                    }
+                    (Some(_), None) => sink.emit(
+                        Rule::OperationRemoved,
+                        None,
+                        &mloc,
+                        format!("callback {name} {} removed", method.to_uppercase()),
+                    ),
+                    (None, Some(_)) => sink.emit(
+                        Rule::OperationAdded,
+                        None,
+                        &mloc,
+                        format!("callback {name} {} added", method.to_uppercase()),
+                    ),
+                    (None, None) => {}
+                }
+            }
+            items.rest(None, &eloc, sink);
+        }
+    }
+}
+
+fn compare_body(
+    mut cmp: SchemaCmp<'_>,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    base: &Loc,
+    sink: &mut Sink,
+) {
     let (old_doc, new_doc) = cmp.docs();
-    let mut loc = Loc::default().join("requestBody");
+    let mut loc = base.join("requestBody");
     if let Some(shared) = old.zip(new).and_then(|(o, n)| same_bare_ref(o, n)) {
         loc = loc.entering(shared);
     }

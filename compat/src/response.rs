@@ -15,12 +15,13 @@ pub(crate) fn compare(
     mut cmp: SchemaCmp<'_>,
     old: &Map<String, Value>,
     new: &Map<String, Value>,
+    base: &Loc,
     sink: &mut Sink,
 ) {
     let (old_doc, new_doc) = cmp.docs();
     let dir = Some(Direction::Response);
     for status in union_keys(old, new) {
-        let mut loc = Loc::default().join("responses").join(status);
+        let mut loc = base.join("responses").join(status);
         // `2XX` and `200` alike: a success the client decodes into its type.
         let success = status.starts_with('2');
         let (o, n) = match (old.get(status), new.get(status)) {
