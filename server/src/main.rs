@@ -7,12 +7,13 @@ use contact_channels_server::mail::read_outbox;
 use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
 use contact_channels_server::service::{
-    ProjectKeys, Service, ServiceConfig, SystemClock, DEFAULT_MAX_CHANNELS_PER_USER,
+    GuessLimits, ProjectKeys, Service, ServiceConfig, SystemClock, DEFAULT_MAX_CHANNELS_PER_USER,
 };
 use contact_channels_server::store::postgres::PgSettings;
 use contact_channels_server::store::{SendLimits, Store, TrustChange};
 use dropshot::ConfigLoggingLevel;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -220,6 +221,22 @@ struct LimitArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     email_limit_per_project: u32,
+    /// Failed verification guesses (verify and check-code with a wrong or unknown code) one
+    /// client address may make per minute (IPv6: per /64). Counted in each instance's memory.
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_FAILED_GUESS_LIMIT_PER_ADDRESS",
+        default_value_t = GuessLimits::default().per_address
+    )]
+    failed_guess_limit_per_address: NonZeroU32,
+    /// Failed verification guesses one project may see per minute, from all addresses
+    /// (counted in each instance's memory).
+    #[arg(
+        long,
+        env = "CONTACT_CHANNELS_FAILED_GUESS_LIMIT_PER_PROJECT",
+        default_value_t = GuessLimits::default().per_project
+    )]
+    failed_guess_limit_per_project: NonZeroU32,
 }
 
 impl LimitArgs {
@@ -231,6 +248,10 @@ impl LimitArgs {
                 per_user: self.email_limit_per_user,
                 per_project: self.email_limit_per_project,
                 ..config.email_limits
+            },
+            guess_limits: GuessLimits {
+                per_address: self.failed_guess_limit_per_address,
+                per_project: self.failed_guess_limit_per_project,
             },
             ..config
         }

@@ -7,10 +7,11 @@ use contact_channels_client::types::{
 use contact_channels_client::{AccessType, Client, ClientConfig, Error, ResponseValue};
 use contact_channels_server::mail::{read_outbox, Email, Mailer, OutboxMailer};
 use contact_channels_server::server::{self, Backends, RunningServer, ServerConfig};
-use contact_channels_server::service::{Clock, ProjectKeys, ServiceConfig};
+use contact_channels_server::service::{Clock, GuessLimits, ProjectKeys, ServiceConfig};
 use contact_channels_server::store::postgres::scratch::ScratchSchema;
 use contact_channels_server::store::sqlite::SqliteStore;
 use contact_channels_server::store::{ChannelFilter, SendLimits, Store};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -57,6 +58,10 @@ pub fn generous() -> ServiceConfig {
             per_user: 1_000_000,
             per_project: 1_000_000,
             ..SendLimits::default()
+        },
+        guess_limits: GuessLimits {
+            per_address: NonZeroU32::MAX,
+            per_project: NonZeroU32::MAX,
         },
         ..ServiceConfig::default()
     }
@@ -356,8 +361,28 @@ impl TestServer {
     /// A plain HTTP request to this server, with the server key, for what the typed client
     /// cannot send (malformed JSON, unknown fields, bad ids).
     pub fn raw(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
-        reqwest::Client::new()
-            .request(method, format!("{}{path}", self.url()))
+        self.with_server_key(
+            reqwest::Client::new().request(method, format!("{}{path}", self.url())),
+        )
+    }
+
+    /// A request as [`TestServer::raw`] makes, sent from the local address `from` (on Linux,
+    /// every 127.x.y.z is this machine), so the server sees another client address.
+    pub fn raw_from(
+        &self,
+        from: std::net::IpAddr,
+        method: reqwest::Method,
+        path: &str,
+    ) -> reqwest::RequestBuilder {
+        let client = reqwest::Client::builder()
+            .local_address(from)
+            .build()
+            .unwrap();
+        self.with_server_key(client.request(method, format!("{}{path}", self.url())))
+    }
+
+    fn with_server_key(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        request
             .header("x-stack-project-id", &self.keys.project_id)
             .header("x-stack-access-type", "server")
             .header("x-stack-secret-server-key", &self.keys.secret_server_key)

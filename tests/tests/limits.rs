@@ -2,12 +2,16 @@
 //! end to end on each engine: display names, look-alike email spellings, the channels of one
 //! user, and verification emails per channel, user and project.
 
-use contact_channels_client::types::{ContactChannelCreate, UserCreate, VerificationCodeSend};
+use contact_channels_client::types::{
+    ContactChannelCreate, UserCreate, VerificationCode, VerificationCodeSend,
+};
 use contact_channels_client::Client;
 use contact_channels_server::mail::{Email, MailError, Mailer, OutboxMailer};
-use contact_channels_server::service::ServiceConfig;
+use contact_channels_server::service::{GuessLimits, ServiceConfig};
 use contact_channels_server::store::SendLimits;
-use contact_channels_tests::{err, new_channel, SeenError, TestServer};
+use contact_channels_tests::{code_in, err, new_channel, SeenError, TestServer};
+use reqwest::Method;
+use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -253,4 +257,108 @@ async fn undelivered_email_does_not_count() {
     let refused = send(&server, &user, &channel.id).await.unwrap_err();
     assert_limited(&refused, "email_per_channel", 60 * 60);
     assert_eq!(t.sent().len(), 5);
+}
+
+async fn guess(client: &Client, code: &str, consume: bool) -> Result<(), SeenError> {
+    let body = VerificationCode { code: code.into() };
+    let sent = match consume {
+        true => client
+            .verify_contact_channel()
+            .body(body)
+            .send()
+            .await
+            .map(drop),
+        false => client
+            .check_contact_channel_verification_code()
+            .body(body)
+            .send()
+            .await
+            .map(drop),
+    };
+    sent.map_err(|e| err::<()>(Err(e)))
+}
+
+/// check-code from another client address, as a raw request.
+async fn check_from(t: &TestServer, from: [u8; 4], code: &str) -> Result<(), SeenError> {
+    let path = "/api/v1/contact-channels/verify/check-code";
+    let response = t
+        .raw_from(from.into(), Method::POST, path)
+        .json(&serde_json::json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    if response.status() == 200 {
+        return Ok(());
+    }
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    Err(SeenError {
+        status: response.status().as_u16(),
+        known: header("x-stack-known-error"),
+        known_hexclave: header("x-hexclave-known-error"),
+        retry_after: header("retry-after"),
+        body: response.json().await.unwrap(),
+    })
+}
+
+/// Failed guesses (wrong or unknown codes, at verify and at check-code) are limited per client
+/// address and per project; right codes do not count, and are refused too while a limit holds,
+/// so a limited guesser learns nothing.
+#[tokio::test]
+async fn failed_guesses_are_limited_per_address_and_project() {
+    let config = ServiceConfig {
+        guess_limits: GuessLimits {
+            per_address: NonZeroU32::new(2).unwrap(),
+            per_project: NonZeroU32::new(3).unwrap(),
+        },
+        ..ServiceConfig::default()
+    };
+    for t in TestServer::on_each_engine(config).await {
+        let user = t.user().await;
+        let channel = t.channel(&user, "x@example.com", false, false).await;
+        let server = t.server();
+        send(&server, &user, &channel.id).await.unwrap();
+        let code = code_in(&t.sent()[0]);
+        // The right prefix with a wrong tail, and an unknown code.
+        let wrong = format!("{}{}", &code[..10], "0".repeat(35));
+        let unknown = "z".repeat(45);
+
+        for _ in 0..3 {
+            guess(&server, &code, false).await.unwrap();
+        }
+        guess(&server, &wrong, true)
+            .await
+            .unwrap_err()
+            .assert(404, "VERIFICATION_CODE_NOT_FOUND");
+        guess(&server, &unknown, false)
+            .await
+            .unwrap_err()
+            .assert(404, "VERIFICATION_CODE_NOT_FOUND");
+        // 2 a minute: the next in 30 s, for this address.
+        let limited = guess(&server, &code, false).await.unwrap_err();
+        assert_limited(&limited, "failed_guesses_per_address", 30);
+
+        // Another address has its own, but the project's third failure is its last.
+        check_from(&t, [127, 0, 0, 2], &unknown)
+            .await
+            .unwrap_err()
+            .assert(404, "VERIFICATION_CODE_NOT_FOUND");
+        // 3 a minute: the next in 20 s, for any address.
+        let limited = check_from(&t, [127, 0, 0, 3], &code).await.unwrap_err();
+        assert_limited(&limited, "failed_guesses_per_project", 20);
+
+        t.clock.advance(Duration::from_secs(20));
+        for _ in 0..3 {
+            check_from(&t, [127, 0, 0, 3], &code).await.unwrap();
+        }
+        let limited = guess(&server, &code, true).await.unwrap_err();
+        assert_limited(&limited, "failed_guesses_per_address", 10);
+        t.clock.advance(Duration::from_secs(10));
+        guess(&server, &code, true).await.unwrap();
+        assert!(t.channels_of(&user).await[0].is_verified);
+    }
 }

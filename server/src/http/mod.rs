@@ -108,6 +108,12 @@ fn on_check_code_path(rqctx: &RequestContext<HandlerContext>) -> bool {
     segments.next() == Some("check-code") && segments.next() == Some("verify")
 }
 
+/// The address a request came from: the peer of the connection, so behind a proxy the
+/// proxy's (README → Security → Limits).
+fn client_address(rqctx: &RequestContext<HandlerContext>) -> std::net::IpAddr {
+    rqctx.request.remote_addr().ip()
+}
+
 impl ContactChannelsApi for ServerImpl {
     type Context = HandlerContext;
 
@@ -260,7 +266,7 @@ impl ContactChannelsApi for ServerImpl {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             service
-                .verify_code(&caller, &body.into_result()?.code)
+                .verify_code(&caller, &body.into_result()?.code, client_address(&rqctx))
                 .await?;
             Ok(HttpResponseOk(success()))
         })
@@ -279,7 +285,7 @@ impl ContactChannelsApi for ServerImpl {
             let service = &rqctx.context().service;
             let caller = service.authenticate(&request_headers(&rqctx)?).await?;
             service
-                .check_code(&caller, &body.into_result()?.code)
+                .check_code(&caller, &body.into_result()?.code, client_address(&rqctx))
                 .await?;
             Ok(HttpResponseOk(VerificationCodeCheck {
                 is_code_valid: true,

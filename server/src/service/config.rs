@@ -1,5 +1,6 @@
 //! Settings and limits of the service, and the [`Clock`] it reads the time from.
 
+use super::GuessLimits;
 use crate::store::SendLimits;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -35,6 +36,9 @@ pub struct ServiceConfig {
     /// How many verification emails may be sent, per channel, user and project; counted in
     /// the database, so shared by every instance.
     pub email_limits: SendLimits,
+    /// How many failed verification guesses a minute, per client address and project; kept in
+    /// each instance's memory.
+    pub guess_limits: GuessLimits,
 }
 
 impl Default for ServiceConfig {
@@ -46,6 +50,7 @@ impl Default for ServiceConfig {
             issuer_base_url: "http://localhost".into(),
             max_channels_per_user: DEFAULT_MAX_CHANNELS_PER_USER,
             email_limits: SendLimits::default(),
+            guess_limits: GuessLimits::default(),
         }
     }
 }

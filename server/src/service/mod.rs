@@ -7,12 +7,14 @@
 //! [`Service`] is defined here with what every operation shares; its operations live in one
 //! module per concern: `projects` (and authenticating a request), `channels`, `users`,
 //! `sessions` and `verification`. `auth` checks keys and tokens, `input` checks plain inputs,
-//! `config` holds settings and limits, `error` the reasons an operation is refused.
+//! `config` holds settings and limits, `guesses` the failed-guess limits, `error` the reasons an
+//! operation is refused.
 
 pub mod auth;
 mod channels;
 mod config;
 mod error;
+mod guesses;
 mod input;
 mod projects;
 mod sessions;
@@ -28,6 +30,7 @@ pub use config::{
     DEFAULT_PAGE_SIZE, MAX_EMAIL_LENGTH, MAX_PAGE_SIZE, MAX_SESSION_MILLIS,
 };
 pub use error::ServiceError;
+pub use guesses::GuessLimits;
 pub use input::normalize_email;
 pub use projects::ProjectSummary;
 pub use sessions::{OAuthGrant, OAuthToken, SessionTokens};
@@ -47,6 +50,7 @@ pub struct Service {
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     config: ServiceConfig,
+    guesses: guesses::Guesses,
     projects: RwLock<HashMap<String, (Arc<Project>, Instant)>>,
 }
 
@@ -61,6 +65,7 @@ impl Service {
         Service {
             store,
             mailer,
+            guesses: guesses::Guesses::new(config.guess_limits, clock.clone()),
             clock,
             config,
             projects: RwLock::new(HashMap::new()),

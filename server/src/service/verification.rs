@@ -10,6 +10,7 @@ use super::{Service, ServiceError};
 use crate::mail::Email;
 use crate::store::{ChannelRecord, CodeAction, CodeRecord, NewVerificationCode};
 use rand::RngCore;
+use std::net::IpAddr;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 use url::Url;
@@ -247,19 +248,51 @@ impl Service {
         Ok(())
     }
 
-    /// Verifies the channel a code was sent to, consuming the code.
-    pub async fn verify_code(&self, caller: &Caller, code: &str) -> Result<(), ServiceError> {
-        self.use_code(caller, code, true).await
+    /// Verifies the channel a code was sent to, consuming the code. `client` is the address
+    /// the request came from, for the failed-guess limits.
+    pub async fn verify_code(
+        &self,
+        caller: &Caller,
+        code: &str,
+        client: IpAddr,
+    ) -> Result<(), ServiceError> {
+        self.use_code(caller, code, true, client).await
     }
 
-    /// Whether a code would verify, without consuming it (wrong guesses still count).
-    pub async fn check_code(&self, caller: &Caller, code: &str) -> Result<(), ServiceError> {
-        self.use_code(caller, code, false).await
+    /// Whether a code would verify, without consuming it (wrong guesses still count, against
+    /// the code and against the failed-guess limits).
+    pub async fn check_code(
+        &self,
+        caller: &Caller,
+        code: &str,
+        client: IpAddr,
+    ) -> Result<(), ServiceError> {
+        self.use_code(caller, code, false, client).await
     }
 
     async fn use_code(
         &self,
         caller: &Caller,
+        code: &str,
+        consume: bool,
+        client: IpAddr,
+    ) -> Result<(), ServiceError> {
+        let project_id = &caller.project.id;
+        self.guesses.admit(client, project_id)?;
+        let result = self.try_code(project_id, code, consume).await;
+        if let Err(
+            ServiceError::VerificationCodeNotFound
+            | ServiceError::VerificationCodeMaxAttemptsReached,
+        ) = result
+        {
+            self.guesses.fail(client, project_id)?;
+        }
+        result
+    }
+
+    async fn try_code(
+        &self,
+        project_id: &str,
         code: &str,
         consume: bool,
     ) -> Result<(), ServiceError> {
@@ -276,7 +309,7 @@ impl Service {
         };
         let found = self
             .store
-            .use_verification_code(&caller.project.id, &code[..PREFIX_LEN], now, decide)
+            .use_verification_code(project_id, &code[..PREFIX_LEN], now, decide)
             .await?;
         let (record, channel, _) = found.ok_or(ServiceError::VerificationCodeNotFound)?;
         judge(&record, channel.as_ref(), &hash, now).into_result()
