@@ -6,6 +6,7 @@ use contact_channels_api::Cors;
 use contact_channels_server::mail::read_outbox;
 use contact_channels_server::ops::{OpsConfig, ACCESS_LOG};
 use contact_channels_server::server::{self, Backends, ServerConfig};
+use contact_channels_server::service::sealing::{reseal_signing_keys, MasterKey, MASTER_KEY_ENV};
 use contact_channels_server::service::{
     GuessLimits, ProjectKeys, Service, ServiceConfig, SystemClock, DEFAULT_MAX_CHANNELS_PER_USER,
 };
@@ -122,6 +123,9 @@ enum Command {
     },
     /// Apply the database migrations and exit (`serve` also applies them on start).
     Migrate,
+    /// Print a fresh master key for CONTACT_CHANNELS_MASTER_KEY (32 random bytes, base64), which
+    /// seals the projects' signing keys in the database.
+    Keygen,
 }
 
 /// The options of `serve`.
@@ -271,6 +275,11 @@ enum ProjectCommand {
     },
     /// List the projects.
     List,
+    /// Re-seal every project's signing key under the master key in
+    /// CONTACT_CHANNELS_NEW_MASTER_KEY, in one transaction, opening them with
+    /// CONTACT_CHANNELS_MASTER_KEY (unset when they are in the clear). Stop the servers first,
+    /// and start them again with the new key.
+    Rekey,
     /// Change where a project's verification links may point.
     Update {
         /// The project's id.
@@ -376,12 +385,26 @@ async fn wait_for_shutdown() -> Result<()> {
 /// A service for administrative commands, which send no email.
 fn admin_service(store: Arc<dyn Store>, outbox: &Path) -> Result<Service> {
     let mailer = server::open_mailer(None, "noreply@localhost", outbox)?;
-    Ok(Service::new(
-        store,
-        mailer,
-        Arc::new(SystemClock),
-        ServiceConfig::default(),
-    ))
+    let config = ServiceConfig {
+        master_key: master_key_from_env(MASTER_KEY_ENV)?,
+        ..ServiceConfig::default()
+    };
+    Ok(Service::new(store, mailer, Arc::new(SystemClock), config))
+}
+
+/// The environment variable that holds the master key `project rekey` seals under.
+const NEW_MASTER_KEY_ENV: &str = "CONTACT_CHANNELS_NEW_MASTER_KEY";
+
+/// The master key in the environment variable `name`, if it is set. Read from the environment
+/// only, never from the command line, where other accounts could see it.
+fn master_key_from_env(name: &str) -> Result<Option<MasterKey>> {
+    match std::env::var(name) {
+        Ok(text) => Ok(Some(
+            MasterKey::parse(&text).with_context(|| name.to_owned())?,
+        )),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(e) => Err(anyhow::Error::new(e).context(name.to_owned())),
+    }
 }
 
 fn print_keys(keys: &ProjectKeys) {
@@ -430,6 +453,10 @@ async fn main() -> Result<()> {
         Command::Project(command) => project(&cli.database, &cli.outbox, command).await,
         Command::Outbox { last } => print_outbox(&cli.outbox, last),
         Command::Migrate => migrate(&cli.database).await,
+        Command::Keygen => {
+            println!("{}", MasterKey::generate().to_base64());
+            Ok(())
+        }
     }
 }
 
@@ -447,6 +474,21 @@ async fn serve(
     } else {
         (database.open().await?, outbox.to_owned())
     };
+    let master_key = master_key_from_env(MASTER_KEY_ENV)?;
+    // Before serving: seal the keys still in the clear, in one transaction, and stop here if
+    // the master key does not open the sealed ones.
+    let sealed = reseal_signing_keys(store.as_ref(), master_key.as_ref(), master_key.as_ref())
+        .await
+        .context("sealing the projects' signing keys")?;
+    if sealed > 0 {
+        eprintln!("sealed {sealed} signing key(s) under {MASTER_KEY_ENV}");
+    }
+    if master_key.is_none() && !args.ephemeral {
+        tracing::warn!(
+            "{MASTER_KEY_ENV} is not set: the projects' token-signing keys are stored in the \
+             clear (README → Security; `contact-channels keygen` makes a master key)"
+        );
+    }
     let mailer = server::open_mailer(args.smtp_url.as_deref(), &args.mail_from, &outbox)?;
     let config = ServerConfig {
         bind: args.bind,
@@ -456,6 +498,7 @@ async fn serve(
                 .issuer_base_url
                 .unwrap_or_else(|| format!("http://{}", args.bind)),
             max_channels_per_user: args.max_channels_per_user,
+            master_key,
             ..ServiceConfig::default()
         }),
         ops: OpsConfig {
@@ -503,21 +546,22 @@ async fn serve(
     Ok(())
 }
 
-/// `project …`: create, list and change projects, through the service.
+/// `project …`: create, list and change projects, through the service; re-seal their keys.
 async fn project(database: &DatabaseArgs, outbox: &Path, command: ProjectCommand) -> Result<()> {
-    let service = admin_service(database.open().await?, outbox)?;
+    let service = || async { admin_service(database.open().await?, outbox) };
     match command {
         ProjectCommand::Create {
             display_name,
             allow_localhost,
         } => {
-            let keys = service
+            let keys = service()
+                .await?
                 .create_project(&display_name, allow_localhost)
                 .await?;
             print_keys(&keys);
         }
         ProjectCommand::List => {
-            for project in service.list_projects().await? {
+            for project in service().await?.list_projects().await? {
                 println!("{}\t{}", project.id, project.display_name);
             }
         }
@@ -532,7 +576,8 @@ async fn project(database: &DatabaseArgs, outbox: &Path, command: ProjectCommand
                 remove,
                 allow_localhost,
             };
-            let (domains, allow_localhost) = service
+            let (domains, allow_localhost) = service()
+                .await?
                 .change_project_trust(&project_id, &change)
                 .await
                 .with_context(|| format!("project {project_id}"))?;
@@ -546,7 +591,26 @@ async fn project(database: &DatabaseArgs, outbox: &Path, command: ProjectCommand
             );
             println!("allow localhost: {allow_localhost}");
         }
+        ProjectCommand::Rekey => rekey(database).await?,
     }
+    Ok(())
+}
+
+/// `project rekey`: every signing key re-sealed under a new master key, in one transaction; the
+/// store only, no service.
+async fn rekey(database: &DatabaseArgs) -> Result<()> {
+    let new = master_key_from_env(NEW_MASTER_KEY_ENV)?.with_context(|| {
+        format!("set {NEW_MASTER_KEY_ENV} to the new master key (`contact-channels keygen`)")
+    })?;
+    let current = master_key_from_env(MASTER_KEY_ENV)?;
+    let store = database.open().await?;
+    let resealed = reseal_signing_keys(store.as_ref(), current.as_ref(), Some(&new)).await;
+    store.close().await;
+    let resealed = resealed.context("re-sealing the projects' signing keys")?;
+    println!(
+        "re-sealed {resealed} signing key(s) under {NEW_MASTER_KEY_ENV}; start every server \
+         with {MASTER_KEY_ENV} set to it"
+    );
     Ok(())
 }
 

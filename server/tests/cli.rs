@@ -135,7 +135,13 @@ fn project_create_prints_new_keys() {
 
 /// Runs the binary with `args`; its exit status, stdout and stderr.
 fn run(args: &[&str]) -> (std::process::ExitStatus, String, String) {
+    run_with_env(args, &[])
+}
+
+/// [`run`], with environment variables set.
+fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> (std::process::ExitStatus, String, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_contact-channels"))
+        .envs(env.iter().copied())
         .args(args)
         .output()
         .unwrap();
@@ -496,4 +502,114 @@ async fn tokens_name_the_configured_issuer_and_another_refuses_them() {
         refused.headers()["x-stack-known-error"],
         "UNPARSABLE_ACCESS_TOKEN"
     );
+}
+
+/// The signing key of the only project in the SQLite database at `db`, as stored.
+fn stored_signing_key(db: &str) -> Vec<u8> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row("SELECT signing_key FROM projects", [], |row| row.get(0))
+        .unwrap()
+}
+
+/// Whether `stored` is a P-256 private key as it is (PKCS#8 DER), usable to sign tokens.
+fn is_usable_key(stored: &[u8]) -> bool {
+    use p256::pkcs8::DecodePrivateKey;
+    p256::ecdsa::SigningKey::from_pkcs8_der(stored).is_ok()
+}
+
+/// With `CONTACT_CHANNELS_MASTER_KEY` the signing keys are sealed: a key stored in the clear is
+/// sealed at the next start with a master key, and then what the database holds is no key
+/// without it; a wrong master key stops the start with a message and changes nothing; `project
+/// rekey` moves every key to a new master key. Tokens signed before stay valid throughout.
+#[tokio::test]
+async fn signing_keys_are_sealed_under_the_master_key() {
+    const MASTER: &str = "CONTACT_CHANNELS_MASTER_KEY";
+    let database = temp_database("sealed.db");
+    let db = database.to_str().unwrap();
+    let keygen = || {
+        let (status, key, said) = run(&["keygen"]);
+        assert!(status.success(), "{said}");
+        key.trim().to_owned()
+    };
+    let (first_key, second_key) = (keygen(), keygen());
+    assert_ne!(first_key, second_key);
+    let in_the_clear = |lines: &[String]| lines.iter().any(|l| l.contains("stored in the clear"));
+
+    // No master key: the key is stored as it is, and the server says so.
+    let mut clear = serve_with(db, &[]);
+    assert!(in_the_clear(&clear.startup), "{:?}", clear.startup);
+    let env = clear.env.clone();
+    let http = reqwest::Client::new();
+    let user_id = create_user(&http, &server_access(&env), &clear.url).await;
+    let session = common::json(
+        server_access(&env)(http.post(format!("{}/api/v1/auth/sessions", clear.url)))
+            .json(&serde_json::json!({ "user_id": user_id })),
+    )
+    .await;
+    let token = session["access_token"].as_str().unwrap().to_owned();
+    let list_mine = |url: &str| {
+        http.get(format!("{url}/api/v1/contact-channels?user_id=me"))
+            .header("x-stack-project-id", &env["STACK_PROJECT_ID"])
+            .header("x-stack-access-type", "client")
+            .header(
+                "x-stack-publishable-client-key",
+                &env["STACK_PUBLISHABLE_CLIENT_KEY"],
+            )
+            .header("x-stack-access-token", &token)
+            .send()
+    };
+    assert!(interrupt(&mut clear.child).success());
+    assert!(is_usable_key(&stored_signing_key(db)), "in the clear");
+
+    // The first start with a master key seals it; the token it signed still verifies.
+    let mut sealed = common::serve_with_env(db, &[], &[(MASTER, &first_key)]);
+    assert!(!in_the_clear(&sealed.startup), "{:?}", sealed.startup);
+    assert!(
+        sealed
+            .startup
+            .iter()
+            .any(|l| l.contains("sealed 1 signing key")),
+        "{:?}",
+        sealed.startup
+    );
+    assert_eq!(list_mine(&sealed.url).await.unwrap().status(), 200);
+    assert!(interrupt(&mut sealed.child).success());
+    let stored = stored_signing_key(db);
+    assert!(!is_usable_key(&stored), "what the database holds is no key");
+    assert!(stored.starts_with(b"cc-sealed-1:"));
+
+    // A wrong master key: no start, a message naming the cause, and the database as it was.
+    let serve = ["--database", db, "serve", "--bind", "127.0.0.1:0"];
+    let (status, _, said) = run_with_env(&serve, &[(MASTER, &second_key)]);
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains("CONTACT_CHANNELS_MASTER_KEY does not open the signing key of project"),
+        "{said}"
+    );
+    assert_eq!(stored_signing_key(db), stored, "unchanged");
+    let (status, _, said) = run_with_env(&serve, &[]);
+    assert!(!status.success(), "{said}");
+    assert!(
+        said.contains("is sealed, and CONTACT_CHANNELS_MASTER_KEY is not set"),
+        "{said}"
+    );
+
+    // Rotation: every key re-sealed under the new master key, which then serves the token.
+    let (status, printed, said) = run_with_env(
+        &["--database", db, "project", "rekey"],
+        &[
+            (MASTER, &first_key),
+            ("CONTACT_CHANNELS_NEW_MASTER_KEY", &second_key),
+        ],
+    );
+    assert!(status.success(), "{said}");
+    assert!(printed.contains("re-sealed 1 signing key"), "{printed}");
+    assert_ne!(stored_signing_key(db), stored);
+    let (status, _, said) = run_with_env(&serve, &[(MASTER, &first_key)]);
+    assert!(
+        !status.success(),
+        "the old master key opens nothing: {said}"
+    );
+    let rotated = common::serve_with_env(db, &[], &[(MASTER, &second_key)]);
+    assert_eq!(list_mine(&rotated.url).await.unwrap().status(), 200);
 }

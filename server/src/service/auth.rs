@@ -7,6 +7,7 @@
 //! signature costs far more than the rest of a request, so each project remembers the tokens it
 //! has verified (by SHA-256, until they expire, a bounded number of them).
 
+use super::sealing::{self, SealingError};
 use super::{Clock, ServiceConfig, ServiceError};
 use crate::store::ProjectRecord;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -106,7 +107,22 @@ impl Project {
         config: &ServiceConfig,
     ) -> Result<Project, ServiceError> {
         use p256::pkcs8::DecodePrivateKey;
-        let signing = SigningKey::from_pkcs8_der(&record.signing_key)
+        let der = if sealing::is_sealed(&record.signing_key) {
+            let master = config.master_key.as_ref().ok_or_else(|| {
+                ServiceError::internal(
+                    "project signing key",
+                    SealingError::NoMasterKey {
+                        project_id: record.id.clone(),
+                    },
+                )
+            })?;
+            master
+                .open(&record.id, &record.signing_key)
+                .map_err(|e| ServiceError::internal("project signing key", e))?
+        } else {
+            record.signing_key.clone()
+        };
+        let signing = SigningKey::from_pkcs8_der(&der)
             .map_err(|e| ServiceError::internal("project signing key", e))?;
         let public = signing.verifying_key().to_encoded_point(false);
         Ok(Project {
@@ -119,7 +135,7 @@ impl Project {
             publishable_client_key_hash: record.publishable_client_key_hash.clone(),
             secret_server_key_hash: record.secret_server_key_hash.clone(),
             super_secret_admin_key_hash: record.super_secret_admin_key_hash.clone(),
-            encoding_key: EncodingKey::from_ec_der(&record.signing_key),
+            encoding_key: EncodingKey::from_ec_der(&der),
             decoding_key: DecodingKey::from_ec_der(public.as_bytes()),
             verified_tokens: Mutex::new(HashMap::new()),
         })

@@ -1,5 +1,6 @@
 //! Settings and limits of the service, and the [`Clock`] it reads the time from.
 
+use super::sealing::MasterKey;
 use super::GuessLimits;
 use crate::store::SendLimits;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -39,6 +40,9 @@ pub struct ServiceConfig {
     /// How many failed verification guesses a minute, per client address and project; kept in
     /// each instance's memory.
     pub guess_limits: GuessLimits,
+    /// Seals new projects' signing keys and opens sealed ones; without it keys are stored in
+    /// the clear.
+    pub master_key: Option<MasterKey>,
 }
 
 impl Default for ServiceConfig {
@@ -51,6 +55,7 @@ impl Default for ServiceConfig {
             max_channels_per_user: DEFAULT_MAX_CHANNELS_PER_USER,
             email_limits: SendLimits::default(),
             guess_limits: GuessLimits::default(),
+            master_key: None,
         }
     }
 }

@@ -6,9 +6,9 @@
 //!
 //! [`Service`] is defined here with what every operation shares; its operations live in one
 //! module per concern: `projects` (and authenticating a request), `channels`, `users`,
-//! `sessions` and `verification`. `auth` checks keys and tokens, `input` checks plain inputs,
-//! `config` holds settings and limits, `guesses` the failed-guess limits, `error` the reasons an
-//! operation is refused.
+//! `sessions` and `verification`. `auth` checks keys and tokens, `sealing` encrypts signing keys
+//! at rest, `input` checks plain inputs, `config` holds settings and limits, `guesses` the
+//! failed-guess limits, `error` the reasons an operation is refused.
 
 pub mod auth;
 mod channels;
@@ -17,6 +17,7 @@ mod error;
 mod guesses;
 mod input;
 mod projects;
+pub mod sealing;
 mod sessions;
 #[cfg(test)]
 mod testing;

@@ -3,7 +3,7 @@
 
 use super::auth::{self, Caller, Project, ProjectKeys, RequestHeaders};
 use super::{Service, ServiceError};
-use crate::store::TrustChange;
+use crate::store::{ProjectRecord, TrustChange};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -21,8 +21,7 @@ impl Service {
         display_name: &str,
         allow_localhost: bool,
     ) -> Result<ProjectKeys, ServiceError> {
-        let (record, keys) =
-            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        let (record, keys) = self.new_project(display_name, allow_localhost);
         self.store.create_project(&record).await?;
         Ok(keys)
     }
@@ -45,13 +44,26 @@ impl Service {
         display_name: &str,
         allow_localhost: bool,
     ) -> Result<Option<ProjectKeys>, ServiceError> {
-        let (record, keys) =
-            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        let (record, keys) = self.new_project(display_name, allow_localhost);
         Ok(self
             .store
             .create_first_project(&record)
             .await?
             .then_some(keys))
+    }
+
+    /// A new project, its signing key sealed when there is a master key.
+    fn new_project(
+        &self,
+        display_name: &str,
+        allow_localhost: bool,
+    ) -> (ProjectRecord, ProjectKeys) {
+        let (mut record, keys) =
+            auth::new_project(display_name, allow_localhost, self.clock.now_millis());
+        if let Some(master) = &self.config.master_key {
+            record.signing_key = master.seal(&record.id, &record.signing_key);
+        }
+        (record, keys)
     }
 
     /// Changes where a project's verification links may point; answers the trusted domains and

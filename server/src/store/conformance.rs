@@ -927,6 +927,40 @@ pub async fn sessions(store: &dyn Store) {
     );
 }
 
+/// Signing keys are replaced all at once, each only if still as read; one that changed
+/// meanwhile leaves every key as it was.
+pub async fn signing_keys(store: &dyn Store) {
+    let (a, b) = (project(store).await, project(store).await);
+    let key =
+        |id: String| async move { store.get_project(&id).await.unwrap().unwrap().signing_key };
+    let (key_a, key_b) = (key(a.clone()).await, key(b.clone()).await);
+    let change = |project_id: &str, stored: &[u8], next: &[u8]| SigningKeyChange {
+        project_id: project_id.into(),
+        stored: stored.to_vec(),
+        next: next.to_vec(),
+    };
+    store
+        .replace_signing_keys(&[change(&a, &key_a, b"a2"), change(&b, &key_b, b"b2")])
+        .await
+        .unwrap();
+    assert_eq!(key(a.clone()).await, b"a2");
+    assert_eq!(key(b.clone()).await, b"b2");
+
+    // The second was read before it changed: neither is replaced.
+    let stale = [change(&a, b"a2", b"a3"), change(&b, &key_b, b"b3")];
+    not_found(
+        store.replace_signing_keys(&stale).await,
+        Entity::Project(b.clone()),
+    );
+    assert_eq!(key(a.clone()).await, b"a2");
+    assert_eq!(key(b.clone()).await, b"b2");
+    let gone = [change("no-such-project", b"x", b"y")];
+    not_found(
+        store.replace_signing_keys(&gone).await,
+        Entity::Project("no-such-project".into()),
+    );
+}
+
 /// Declares, in a module named `$module`, one `#[tokio::test]` per check, each on a fresh store
 /// from `$fixture`: an async function in the calling module returning
 /// `Option<impl Deref<Target = impl Store>>`, where `None` skips (no database to run on). A
@@ -945,6 +979,7 @@ macro_rules! tests {
             first_project,
             sessions,
             trust_changes,
+            signing_keys,
         );
     };
     (@checks $module:ident, $fixture:ident; $($check:ident,)*) => {

@@ -30,13 +30,23 @@ pub struct ProjectRecord {
     pub publishable_client_key_hash: Vec<u8>,
     pub secret_server_key_hash: Vec<u8>,
     pub super_secret_admin_key_hash: Vec<u8>,
-    /// PKCS#8 DER of the project's ES256 signing key.
+    /// The project's ES256 signing key: PKCS#8 DER, or sealed under the master key
+    /// (`service::sealing`).
     pub signing_key: Vec<u8>,
     pub allow_localhost: bool,
     pub created_at_millis: i64,
     /// Origins callback URLs may point to, such as `https://app.example.com` or
     /// `https://*.example.com`.
     pub trusted_domains: Vec<String>,
+}
+
+/// A project's signing key as read, and what replaces it.
+#[derive(Clone, Debug)]
+pub struct SigningKeyChange {
+    pub project_id: String,
+    /// The key as stored when it was read: replaced only if still so.
+    pub stored: Vec<u8>,
+    pub next: Vec<u8>,
 }
 
 /// A user, with what its primary contact channel says.
@@ -417,6 +427,10 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         change: &TrustChange,
     ) -> Result<(Vec<String>, bool), StoreError>;
+
+    /// Replaces the signing keys of `changes`, each only if it is still as it was read, in one
+    /// transaction: if one is not ([`Entity::Project`] not found, naming it), nothing changes.
+    async fn replace_signing_keys(&self, changes: &[SigningKeyChange]) -> Result<(), StoreError>;
 
     /// Stores a verification code, unless one more code would exceed `limits` at the code's
     /// `created_at_millis`: then [`StoreError::LimitReached`] and nothing is stored. The count

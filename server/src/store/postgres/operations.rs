@@ -309,6 +309,12 @@ impl Store for PgStore {
         finish(tx, result).await
     }
 
+    async fn replace_signing_keys(&self, changes: &[SigningKeyChange]) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        let result = replace_keys(&mut tx, changes).await;
+        finish(tx, result).await
+    }
+
     async fn create_verification_code(
         &self,
         project_id: &str,
@@ -521,6 +527,29 @@ async fn insert_code_within_limits(
     .execute(&mut *tx)
     .await
     .map_err(|e| map_err(e, code.user_id, &code.value))?;
+    Ok(())
+}
+
+/// Replaces each signing key still as it was read; the first that is not fails the whole.
+async fn replace_keys(
+    tx: &mut PgConnection,
+    changes: &[SigningKeyChange],
+) -> Result<(), StoreError> {
+    for change in changes {
+        let updated =
+            sqlx::query("UPDATE projects SET signing_key = $1 WHERE id = $2 AND signing_key = $3")
+                .bind(&change.next)
+                .bind(&change.project_id)
+                .bind(&change.stored)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound(Entity::Project(
+                change.project_id.clone(),
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -410,6 +410,23 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn replace_signing_keys(&self, changes: &[SigningKeyChange]) -> Result<(), StoreError> {
+        let changes = changes.to_vec();
+        // One write: its savepoint is undone whole when a key is no longer as read.
+        self.write(move |conn| {
+            let mut update = conn.prepare_cached(
+                "UPDATE projects SET signing_key = ? WHERE id = ? AND signing_key = ?",
+            )?;
+            for change in changes {
+                if update.execute(params![change.next, change.project_id, change.stored])? == 0 {
+                    return Err(StoreError::NotFound(Entity::Project(change.project_id)));
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn create_verification_code(
         &self,
         project_id: &str,
