@@ -187,7 +187,8 @@ fn migrate_says_what_it_applied_and_outbox_needs_no_database() {
 #[tokio::test]
 async fn every_acknowledged_write_survives_sigkill() {
     let database = temp_database("killed.db");
-    let mut first = serve_with(database.to_str().unwrap(), &[]);
+    let mut first =
+        common::serve_with_env(database.to_str().unwrap(), &[], &[common::NO_CHANNEL_CAP]);
     let http = reqwest::Client::new();
     let server = server_access(&first.env);
     let user_id = create_user(&http, &server, &first.url).await;

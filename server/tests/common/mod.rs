@@ -28,6 +28,10 @@ impl Drop for Served {
     }
 }
 
+/// For a server under [`spawn_writers`], which gives one user hundreds of channels: a cap on
+/// each user's channels far above what they reach.
+pub const NO_CHANNEL_CAP: (&str, &str) = ("CONTACT_CHANNELS_MAX_CHANNELS_PER_USER", "1000000");
+
 /// Sends `signal` (`TERM`, `INT`) to a server process.
 pub fn signal(child: &Child, signal: &str) {
     let status = Command::new("kill")
@@ -156,7 +160,8 @@ pub async fn create_user(
     user["id"].as_str().unwrap().to_owned()
 }
 
-/// Starts 16 writers creating channels for `user_id` at `url` until the server is gone; each
+/// Starts 16 writers creating channels for `user_id` at `url` until the server is gone (start it
+/// with [`NO_CHANNEL_CAP`]); each
 /// create answered 201 lands in `acknowledged`. With `whole_answers`, an answer cut off after
 /// it began fails the test (a drain must not do that; a SIGKILL may).
 pub fn spawn_writers(
@@ -249,7 +254,11 @@ pub struct Drained {
 pub async fn drain_under_load(database: &str) -> Drained {
     use std::sync::{Arc, Mutex};
     use std::time::Instant;
-    let mut first = serve_with_env(database, &[], &[("CONTACT_CHANNELS_DRAIN_DELAY", "2")]);
+    let mut first = serve_with_env(
+        database,
+        &[],
+        &[("CONTACT_CHANNELS_DRAIN_DELAY", "2"), NO_CHANNEL_CAP],
+    );
     let http = reqwest::Client::new();
     let server = server_access(&first.env);
     let user_id = create_user(&http, &server, &first.url).await;
