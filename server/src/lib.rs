@@ -9,6 +9,7 @@ pub mod ops;
 pub mod server;
 pub mod service;
 pub mod store;
+pub mod sweep;
 
 /// Says that a test did not run, and why, as one line `skipped: <why>` on stderr past the test
 /// harness's capture: a skipped test shows in the output, and `.ci/run` counts these lines as

@@ -190,6 +190,10 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u32).range(1..)
     )]
     max_channels_per_user: u32,
+    /// Seconds between sweeps that delete expired verification codes and refresh tokens, in
+    /// small batches (0: never).
+    #[arg(long, env = "CONTACT_CHANNELS_SWEEP_INTERVAL", default_value_t = 60.0, value_parser = seconds)]
+    sweep_interval: f64,
     /// Then: seconds the requests in flight get to finish before the server exits anyway.
     #[arg(long, env = "CONTACT_CHANNELS_SHUTDOWN_TIMEOUT", default_value_t = 25.0, value_parser = seconds)]
     shutdown_timeout: f64,
@@ -510,6 +514,8 @@ async fn serve(
             },
         },
         cors: args.cors_origins.map_or(Cors::Any, Cors::Only),
+        sweep_interval: (args.sweep_interval > 0.0)
+            .then(|| Duration::from_secs_f64(args.sweep_interval)),
     };
     let running = server::start(config, Backends::new(store, mailer)).await?;
     let keys = server::ensure_development_project(&running.service).await?;

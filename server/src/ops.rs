@@ -1,7 +1,7 @@
 //! What operators and load balancers see: liveness, readiness (draining, database reachable) and
 //! Prometheus metrics. Outside the API and its spec.
 
-use crate::store::Store;
+use crate::store::{Store, Swept};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -24,6 +24,11 @@ struct RequestLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OperationLabels {
     operation: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct SweptLabels {
+    kind: &'static str,
 }
 
 /// The `tracing` target of the access log.
@@ -62,6 +67,7 @@ pub struct Ops {
     writer_batch: Gauge,
     pool_connections: Gauge,
     pool_idle: Gauge,
+    swept: Family<SweptLabels, Counter>,
 }
 
 /// Whether the instance should get traffic, and why not.
@@ -125,7 +131,14 @@ impl Ops {
                 ),
             ],
         );
+        let swept = Family::<SweptLabels, Counter>::default();
+        registry.register(
+            "swept_rows",
+            "Expired rows the sweep deleted, by kind (verification_code, refresh_token)",
+            swept.clone(),
+        );
         Ops {
+            swept,
             store,
             config,
             seen: AtomicU64::new(0),
@@ -182,6 +195,16 @@ impl Ops {
         match tokio::time::timeout(READY_TIMEOUT, self.store.ping()).await {
             Ok(Ok(())) => Readiness::Ready,
             _ => Readiness::DatabaseUnavailable,
+        }
+    }
+
+    /// Counts what a sweep batch deleted.
+    pub fn count_swept(&self, swept: Swept) {
+        for (kind, rows) in [
+            ("verification_code", swept.verification_codes),
+            ("refresh_token", swept.refresh_tokens),
+        ] {
+            self.swept.get_or_create(&SweptLabels { kind }).inc_by(rows);
         }
     }
 

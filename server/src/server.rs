@@ -7,6 +7,7 @@ use crate::service::{Clock, ProjectKeys, Service, ServiceConfig, SystemClock};
 use crate::store::postgres::{PgSettings, PgStore};
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Migrated, Store, StoreError};
+use crate::sweep::Sweeper;
 use anyhow::{Context, Result};
 use contact_channels_api::{contact_channels_api_mod, Cors};
 use dropshot::{ConfigDropshot, ConfigLogging, ConfigLoggingLevel, HttpServer, ServerBuilder};
@@ -31,6 +32,9 @@ pub struct ServerConfig {
     pub ops: OpsConfig,
     /// Which origins browser apps may call from (any, by default).
     pub cors: Cors,
+    /// How often expired codes and refresh tokens are deleted; `None`, never (the default, so
+    /// that tests decide when).
+    pub sweep_interval: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -41,6 +45,7 @@ impl Default for ServerConfig {
             service: ServiceConfig::default(),
             ops: OpsConfig::default(),
             cors: Cors::default(),
+            sweep_interval: None,
         }
     }
 }
@@ -141,6 +146,17 @@ pub struct RunningServer {
     pub ops: Arc<Ops>,
     store: Arc<dyn Store>,
     server: HttpServer<HandlerContext>,
+    /// The sweep task, stopped when the server is dropped or shuts down.
+    sweeper: Option<AbortOnDrop>,
+}
+
+/// A task aborted when this is dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 impl RunningServer {
@@ -158,8 +174,9 @@ impl RunningServer {
     /// served for `drain_delay` (while balancers notice), then the listener closes and the
     /// requests in flight finish, for at most `timeout`; last, the store finishes (SQLite copies
     /// the WAL into the database file, PostgreSQL closes its pool).
-    pub async fn shutdown(self, drain_delay: Duration, timeout: Duration) -> Result<()> {
+    pub async fn shutdown(mut self, drain_delay: Duration, timeout: Duration) -> Result<()> {
         self.ops.start_draining();
+        drop(self.sweeper.take());
         tokio::time::sleep(drain_delay).await;
         let store = self.store.clone();
         match tokio::time::timeout(timeout, self.close()).await {
@@ -202,6 +219,15 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
     contact_channels_api::routes::register_fallbacks(&mut api);
     let ops = Arc::new(Ops::new(backends.store.clone(), config.ops));
     let store = backends.store.clone();
+    let sweeper = config.sweep_interval.map(|interval| {
+        let sweeper = Sweeper {
+            store: store.clone(),
+            clock: backends.clock.clone(),
+            ops: ops.clone(),
+            batch: crate::sweep::BATCH,
+        };
+        AbortOnDrop(sweeper.spawn(interval))
+    });
     let service = Arc::new(Service::new(
         backends.store,
         backends.mailer,
@@ -228,5 +254,6 @@ pub async fn start(config: ServerConfig, backends: Backends) -> Result<RunningSe
         ops,
         store,
         server,
+        sweeper,
     })
 }

@@ -614,3 +614,49 @@ async fn signing_keys_are_sealed_under_the_master_key() {
     let rotated = common::serve_with_env(db, &[], &[(MASTER, &second_key)]);
     assert_eq!(list_mine(&rotated.url).await.unwrap().status(), 200);
 }
+
+/// `serve` sweeps expired refresh tokens on its own (`--sweep-interval`), and `/metrics`
+/// counts what it removed.
+#[tokio::test]
+async fn serve_sweeps_expired_refresh_tokens() {
+    let database = temp_database("swept.db");
+    let served = common::serve_with_env(
+        database.to_str().unwrap(),
+        &[],
+        &[("CONTACT_CHANNELS_SWEEP_INTERVAL", "0.1")],
+    );
+    let http = reqwest::Client::new();
+    let server = server_access(&served.env);
+    let user_id = create_user(&http, &server, &served.url).await;
+    let session = server(http.post(format!("{}/api/v1/auth/sessions", served.url)))
+        .json(&serde_json::json!({ "user_id": user_id, "expires_in_millis": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(session.status(), 200);
+    let swept = "contact_channels_swept_rows_total{kind=\"refresh_token\"} 1";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let metrics = http
+            .get(format!("{}/metrics", served.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if metrics.contains(swept) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no sweep counted: {metrics}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let conn = rusqlite::Connection::open(&database).unwrap();
+    let left: i64 = conn
+        .query_row("SELECT count(*) FROM refresh_tokens", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(left, 0, "the expired token is gone");
+}

@@ -961,6 +961,54 @@ pub async fn signing_keys(store: &dyn Store) {
     );
 }
 
+/// The sweep removes what expired, a batch of each kind at a time, and nothing else.
+pub async fn sweeping(store: &dyn Store) {
+    let p = project(store).await;
+    let u = user(store, &p).await;
+    for (n, expires_at_millis) in [10, 20, 30, 100].into_iter().enumerate() {
+        let code = NewVerificationCode {
+            prefix: format!("code{n}"),
+            hash: vec![n as u8; 32],
+            user_id: u,
+            channel_id: Uuid::new_v4(),
+            value: format!("{n}@x.io"),
+            created_at_millis: 1,
+            expires_at_millis,
+        };
+        store
+            .create_verification_code(&p, &code, &SendLimits::default())
+            .await
+            .unwrap();
+    }
+    for (token, expires_at_millis) in [(b"old1", 10), (b"old2", 50), (b"live", 51)] {
+        store
+            .create_refresh_token(&p, u, token, expires_at_millis)
+            .await
+            .unwrap();
+    }
+    let swept = |verification_codes, refresh_tokens| Swept {
+        verification_codes,
+        refresh_tokens,
+    };
+    assert_eq!(store.sweep_expired(50, 2).await.unwrap(), swept(2, 2));
+    assert_eq!(store.sweep_expired(50, 2).await.unwrap(), swept(1, 0));
+    assert_eq!(store.sweep_expired(50, 2).await.unwrap(), swept(0, 0));
+
+    let p = p.as_str();
+    let code = |prefix: &'static str| async move {
+        let nothing: CodeDecision = std::sync::Arc::new(|_, _| CodeAction::Nothing);
+        store
+            .use_verification_code(p, prefix, 50, nothing)
+            .await
+            .unwrap()
+            .is_some()
+    };
+    assert!(code("code3").await, "a live code stays");
+    assert!(!code("code0").await && !code("code2").await);
+    assert!(store.get_refresh_token(p, b"live").await.unwrap().is_some());
+    assert_eq!(store.get_refresh_token(p, b"old2").await.unwrap(), None);
+}
+
 /// Declares, in a module named `$module`, one `#[tokio::test]` per check, each on a fresh store
 /// from `$fixture`: an async function in the calling module returning
 /// `Option<impl Deref<Target = impl Store>>`, where `None` skips (no database to run on). A
@@ -980,6 +1028,7 @@ macro_rules! tests {
             sessions,
             trust_changes,
             signing_keys,
+            sweeping,
         );
     };
     (@checks $module:ident, $fixture:ident; $($check:ident,)*) => {

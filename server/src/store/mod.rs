@@ -49,6 +49,13 @@ pub struct SigningKeyChange {
     pub next: Vec<u8>,
 }
 
+/// What a sweep of expired rows removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Swept {
+    pub verification_codes: u64,
+    pub refresh_tokens: u64,
+}
+
 /// A user, with what its primary contact channel says.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserRecord {
@@ -427,6 +434,12 @@ pub trait Store: Send + Sync + 'static {
         id: &str,
         change: &TrustChange,
     ) -> Result<(Vec<String>, bool), StoreError>;
+
+    /// Deletes at most `batch` verification codes and at most `batch` refresh tokens that
+    /// expired by `now_millis`, each kind in a short transaction of its own, so that a sweep
+    /// never holds a lock for long; what it deleted. A caller repeats it until less than a
+    /// batch is left.
+    async fn sweep_expired(&self, now_millis: i64, batch: u32) -> Result<Swept, StoreError>;
 
     /// Replaces the signing keys of `changes`, each only if it is still as it was read, in one
     /// transaction: if one is not ([`Entity::Project`] not found, naming it), nothing changes.

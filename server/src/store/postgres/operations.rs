@@ -309,6 +309,31 @@ impl Store for PgStore {
         finish(tx, result).await
     }
 
+    async fn sweep_expired(&self, now_millis: i64, batch: u32) -> Result<Swept, StoreError> {
+        // Each statement is a transaction of its own; rows a request holds locked are skipped
+        // (the next sweep takes them), so the sweep never waits for, or holds up, a request.
+        let delete = |table: &'static str| {
+            let sql = format!(
+                "DELETE FROM {table} WHERE ctid IN
+                 (SELECT ctid FROM {table} WHERE expires_at_millis <= $1
+                  LIMIT $2 FOR UPDATE SKIP LOCKED)"
+            );
+            async move {
+                let deleted = sqlx::query(&sql)
+                    .bind(now_millis)
+                    .bind(i64::from(batch))
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok::<_, StoreError>(deleted.rows_affected())
+            }
+        };
+        Ok(Swept {
+            verification_codes: delete("verification_codes").await?,
+            refresh_tokens: delete("refresh_tokens").await?,
+        })
+    }
+
     async fn replace_signing_keys(&self, changes: &[SigningKeyChange]) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         let result = replace_keys(&mut tx, changes).await;

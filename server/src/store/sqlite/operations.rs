@@ -410,6 +410,26 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn sweep_expired(&self, now_millis: i64, batch: u32) -> Result<Swept, StoreError> {
+        // Two writes, each a small savepoint in the writer's batch: requests' writes wait for
+        // one batch of deletes at most.
+        let delete = |table: &'static str| {
+            move |conn: &Connection| -> Result<u64, StoreError> {
+                let sql = format!(
+                    "DELETE FROM {table} WHERE rowid IN
+                     (SELECT rowid FROM {table} WHERE expires_at_millis <= ? LIMIT ?)"
+                );
+                Ok(conn
+                    .prepare_cached(&sql)?
+                    .execute(params![now_millis, batch])? as u64)
+            }
+        };
+        Ok(Swept {
+            verification_codes: self.write(delete("verification_codes")).await?,
+            refresh_tokens: self.write(delete("refresh_tokens")).await?,
+        })
+    }
+
     async fn replace_signing_keys(&self, changes: &[SigningKeyChange]) -> Result<(), StoreError> {
         let changes = changes.to_vec();
         // One write: its savepoint is undone whole when a key is no longer as read.

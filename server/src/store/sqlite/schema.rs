@@ -9,6 +9,7 @@ const FILES: &[(&str, &str)] = &[
     migration!("0002_verification.sql"),
     migration!("0003_list_order.sql"),
     migration!("0004_send_limits.sql"),
+    migration!("0005_sweep.sql"),
 ];
 
 /// One entry of [`FILES`]: a file's name and its text.
