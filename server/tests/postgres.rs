@@ -105,8 +105,9 @@ fn start_pair(schema: &ScratchSchema) -> (Served, Served, Api) {
     let outbox = outbox_dir(schema);
     let options = ["--outbox", outbox.to_str().unwrap()];
     // One after the other: only the first finds the database empty and creates the project.
-    let a = serve_with(schema.url(), &options);
-    let b = serve_with(schema.url(), &options);
+    // The bursts give one user hundreds of channels.
+    let a = serve_with_env(schema.url(), &options, &[common::NO_CHANNEL_CAP]);
+    let b = serve_with_env(schema.url(), &options, &[common::NO_CHANNEL_CAP]);
     assert!(b.env.is_empty());
     let api = Api {
         http: reqwest::Client::new(),
