@@ -110,7 +110,8 @@ impl DatabaseArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API. On an empty database, first creates a development project and prints its
-    /// id and keys as `STACK_...=` lines.
+    /// id and keys as `STACK_...=` lines. With CONTACT_CHANNELS_MASTER_KEY set (see `keygen`),
+    /// the projects' signing keys are stored sealed under it.
     Serve(ServeArgs),
     /// Manage projects.
     #[command(subcommand)]

@@ -307,6 +307,12 @@ mod tests {
         let once = Some(&first);
         assert_eq!(reseal_signing_keys(store, once, once).await.unwrap(), 1);
         let sealed = stored(clear.id.clone()).await;
+        use p256::pkcs8::DecodePrivateKey;
+        assert!(p256::ecdsa::SigningKey::from_pkcs8_der(&clear.signing_key).is_ok());
+        assert!(
+            p256::ecdsa::SigningKey::from_pkcs8_der(&sealed).is_err(),
+            "what the database holds is no key without the master key"
+        );
         assert_eq!(first.open(&clear.id, &sealed).unwrap(), clear.signing_key);
         assert_eq!(reseal_signing_keys(store, once, once).await.unwrap(), 0);
         assert_eq!(
