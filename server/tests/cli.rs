@@ -225,7 +225,7 @@ async fn every_acknowledged_write_survives_sigkill() {
 async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
     let cwd = std::env::temp_dir().join(format!("contact-channels-eph-{}", std::process::id()));
     std::fs::create_dir_all(&cwd).unwrap();
-    let (mut child, started) = common::ephemeral(&[], &cwd, std::process::Stdio::null());
+    let (mut child, started) = common::ephemeral(&[], &cwd, std::process::Stdio::piped());
     let url = started["url"].as_str().unwrap();
     assert!(
         url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
@@ -240,6 +240,12 @@ async fn ephemeral_prints_one_json_line_and_leaves_nothing_behind() {
 
     common::signal(&child, "TERM");
     assert!(child.wait().unwrap().success(), "SIGTERM is a clean exit");
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+    assert!(
+        !said.contains("stored in the clear"),
+        "a throwaway server does not warn about its keys: {said}"
+    );
     let left: Vec<_> = std::fs::read_dir(&cwd).unwrap().collect();
     assert!(
         left.is_empty(),
