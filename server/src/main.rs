@@ -458,10 +458,7 @@ async fn main() -> Result<()> {
         Command::Project(command) => project(&cli.database, &cli.outbox, command).await,
         Command::Outbox { last } => print_outbox(&cli.outbox, last),
         Command::Migrate => migrate(&cli.database).await,
-        Command::Keygen => {
-            println!("{}", MasterKey::generate().to_base64());
-            Ok(())
-        }
+        Command::Keygen => keygen(),
     }
 }
 
@@ -600,6 +597,12 @@ async fn project(database: &DatabaseArgs, outbox: &Path, command: ProjectCommand
         }
         ProjectCommand::Rekey => rekey(database).await?,
     }
+    Ok(())
+}
+
+/// `keygen`: a fresh master key; needs no database.
+fn keygen() -> Result<()> {
+    println!("{}", MasterKey::generate().to_base64());
     Ok(())
 }
 
