@@ -1,5 +1,8 @@
 //! The sweep: a periodic task that deletes expired verification codes and refresh tokens, a
 //! small batch at a time, and counts what it removed for `/metrics`.
+//!
+//! The send limits count recent codes from the table; a code expires a week after it was sent,
+//! long after the limits' window (an hour) has passed it, so the sweep never changes a count.
 
 use crate::ops::Ops;
 use crate::service::Clock;
@@ -137,6 +140,13 @@ mod tests {
             .await
             .unwrap();
         assert!(live.is_some(), "the token that lives a day stays");
+    }
+
+    /// What the module's doc relies on: a swept code is outside every send limit's window.
+    #[test]
+    fn codes_expire_after_the_send_limits_window() {
+        let window = crate::store::SendLimits::default().window_millis;
+        assert!(window < crate::service::verification::CODE_TTL_MILLIS);
     }
 
     #[tokio::test]
