@@ -228,9 +228,13 @@ mod field {
     pub fn value(gen: &mut SchemaGenerator) -> Schema {
         named_with_example::<EmailAddress>(gen, EmailAddress::EXAMPLE.into())
     }
-    /// Null stays accepted (no name), as before the rules were stated.
+    /// Null stays accepted (no name), as before the rules were stated. OpenAPI 3.0 wants a
+    /// `type` beside `nullable`.
     pub fn display_name(gen: &mut SchemaGenerator) -> Schema {
-        let mut wrapped = SchemaObject::default();
+        let mut wrapped = SchemaObject {
+            instance_type: Some(InstanceType::String.into()),
+            ..Default::default()
+        };
         wrapped.subschemas().all_of = Some(vec![gen.subschema_for::<DisplayName>()]);
         wrapped.extensions.insert("nullable".into(), true.into());
         wrapped.into()

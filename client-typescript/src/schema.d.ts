@@ -498,7 +498,7 @@ export interface components {
         /** @description Body of `create_user`. */
         UserCreate: {
             /** @description The user's display name. */
-            display_name?: components["schemas"]["DisplayName"] | null;
+            display_name?: (string & components["schemas"]["DisplayName"]) | null;
         };
         /**
          * @description A user's id: a UUID, hyphenated.
