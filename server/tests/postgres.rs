@@ -1,6 +1,7 @@
 //! Several server processes (the real binary) on one PostgreSQL database: the invariants hold
-//! when requests for the same user or the same value race on different instances, and an
-//! instance killed mid-burst loses nothing it acknowledged.
+//! when requests for the same user or the same value race on different instances, the email
+//! limits hold across instances and restarts, and an instance killed mid-burst loses nothing it
+//! acknowledged.
 //!
 //! Needs `CONTACT_CHANNELS_TEST_POSTGRES_URL` (`.ci/run` sets it); each run uses a fresh schema.
 
@@ -182,6 +183,76 @@ async fn a_code_verifies_once_across_instances() {
         served.child.wait().unwrap();
     }
     let _ = std::fs::remove_dir_all(outbox_dir(&schema));
+}
+
+/// The per-channel email limit (5 an hour, the default) is counted in the database: sends racing
+/// on two instances get exactly five emails out between them, and an instance started after
+/// both have stopped still refuses the sixth.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_email_limit_holds_across_instances_and_a_restart() {
+    let Some(schema) = ScratchSchema::for_test().await else {
+        return;
+    };
+    let (mut a, mut b, api) = start_pair(&schema);
+    let instances = [a.url.clone(), b.url.clone()];
+    let user = api.user(&instances[0]).await;
+    let channel = api
+        .channel(&instances[1], &user, "often@example.com", false)
+        .await;
+    let path = format!(
+        "/contact-channels/{user}/{}/send-verification-code",
+        channel["id"].as_str().unwrap()
+    );
+    let send = |instance: String| {
+        let (api, path) = (api.clone(), path.clone());
+        async move {
+            let body = json!({ "callback_url": "http://localhost/verify" });
+            api.send(&instance, reqwest::Method::POST, &path, Some(body))
+                .await
+                .unwrap()
+        }
+    };
+
+    let results: Vec<(u16, Value)> = stream::iter(0..20)
+        .map(|i| send(instances[i % 2].clone()))
+        .buffer_unordered(CONCURRENCY)
+        .collect()
+        .await;
+    eprintln!("send: {:?}", count_statuses(&results));
+    assert_eq!(results.iter().filter(|(s, _)| *s == 200).count(), 5);
+    for (status, body) in results.iter().filter(|(s, _)| *s != 200) {
+        assert_eq!(*status, 429, "{body}");
+        assert_eq!(body["code"], "RATE_LIMITED");
+        assert_eq!(body["details"]["limit"], "email_per_channel");
+    }
+    let sent = || contact_channels_server::mail::read_outbox(&outbox_dir(&schema)).unwrap();
+    assert_eq!(
+        sent().len(),
+        5,
+        "an email for each send answered 200, no more"
+    );
+
+    for served in [&mut a, &mut b] {
+        served.child.kill().unwrap();
+        served.child.wait().unwrap();
+    }
+    let outbox = outbox_dir(&schema);
+    let mut restarted = serve_with(schema.url(), &["--outbox", outbox.to_str().unwrap()]);
+    let (status, body) = send(restarted.url.clone()).await;
+    assert_eq!(
+        (status, &body["details"]["limit"]),
+        (429, &json!("email_per_channel")),
+        "{body}"
+    );
+    assert!(
+        body["details"]["retry_after_seconds"].as_u64().unwrap() > 3000,
+        "{body}"
+    );
+    assert_eq!(sent().len(), 5);
+
+    restarted.child.kill().unwrap();
+    restarted.child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(outbox);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
