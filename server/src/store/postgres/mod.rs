@@ -116,6 +116,26 @@ impl PgStore {
     pub(super) async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         self.pool.begin().await.map_err(backend)
     }
+
+    /// Runs one statement in a transaction of its own (a call of a channel function) and
+    /// answers its one row. PostgreSQL sends a failed statement's error before it rolls the
+    /// statement's transaction back, which it does on the Sync that follows, and sqlx returns
+    /// at the error. On an error this waits for the connection to be ready again (one round
+    /// trip, on error paths only), so that the error is answered only once the transaction has
+    /// ended and its locks are released.
+    pub(super) async fn call(
+        &self,
+        query: sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments>,
+    ) -> Result<sqlx::postgres::PgRow, sqlx::Error> {
+        let mut connection = self.pool.acquire().await?;
+        let answer = query.fetch_one(&mut *connection).await;
+        if answer.is_err() {
+            // The statement's error is the answer; a connection that cannot answer the ping is
+            // broken, and the pool drops it.
+            let _ = sqlx::Connection::ping(&mut *connection).await;
+        }
+        answer
+    }
 }
 
 /// Ends `tx` as `result` says: commit on success, rollback on failure. Every transaction of the

@@ -213,7 +213,7 @@ impl Store for PgStore {
         project_id: &str,
         c: &NewChannel,
     ) -> Result<ChannelRecord, StoreError> {
-        let row = sqlx::query(
+        let call = sqlx::query(
             "SELECT status, seq FROM cc_create_channel($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(project_id)
@@ -223,10 +223,11 @@ impl Store for PgStore {
         .bind(c.used_for_auth)
         .bind(c.is_verified)
         .bind(c.is_primary)
-        .bind(i32::try_from(c.cap).unwrap_or(i32::MAX))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(|e| map_err(e, c.user_id, &c.value))?;
+        .bind(i32::try_from(c.cap).unwrap_or(i32::MAX));
+        let row = self
+            .call(call)
+            .await
+            .map_err(|e| map_err(e, c.user_id, &c.value))?;
         // Only this function has a cap to report (migration 0006).
         if row.try_get::<&str, _>("status").map_err(backend)? == "limit" {
             return Err(StoreError::Conflict(Conflict::ChannelLimit { cap: c.cap }));
@@ -251,15 +252,16 @@ impl Store for PgStore {
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
         // `cc_update_channel` is `ChannelChanges::apply` inside the database (migration 0004).
-        let row = sqlx::query("SELECT * FROM cc_update_channel($1, $2, $3, $4, $5, $6, $7)")
+        let call = sqlx::query("SELECT * FROM cc_update_channel($1, $2, $3, $4, $5, $6, $7)")
             .bind(project_id)
             .bind(user_id)
             .bind(id)
             .bind(changes.value.as_deref())
             .bind(changes.used_for_auth)
             .bind(changes.is_verified)
-            .bind(changes.is_primary)
-            .fetch_one(&self.pool)
+            .bind(changes.is_primary);
+        let row = self
+            .call(call)
             .await
             .map_err(|e| map_err(e, user_id, changes.value.as_deref().unwrap_or_default()));
         let row = match row {
@@ -289,13 +291,11 @@ impl Store for PgStore {
         user_id: Uuid,
         id: Uuid,
     ) -> Result<(), StoreError> {
-        let row = sqlx::query("SELECT cc_delete_channel($1, $2, $3) AS status")
+        let call = sqlx::query("SELECT cc_delete_channel($1, $2, $3) AS status")
             .bind(project_id)
             .bind(user_id)
-            .bind(id)
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?;
+            .bind(id);
+        let row = self.call(call).await.map_err(backend)?;
         outcome(&row, user_id, id)
     }
 
