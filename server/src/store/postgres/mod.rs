@@ -1,8 +1,9 @@
 //! PostgreSQL store, for several server instances sharing one database.
 //!
 //! Every write that touches a user's channels or codes (create, update, delete, use a code) first
-//! locks that user's row (`SELECT … FOR UPDATE`), so concurrent writes for one user run one after
-//! the other on any number of instances: make-primary and its demotion, the per-user duplicate
+//! locks that user's row (`SELECT … FOR UPDATE`, or, to make a channel primary, the `UPDATE` of
+//! that row, which names the user's primary channel: migration 0010), so concurrent writes for
+//! one user run one after the other on any number of instances: make-primary and its demotion, the per-user duplicate
 //! check, and verifying a channel while it is deleted cannot interleave. Creating, changing and
 //! deleting a channel are each one call of a PL/pgSQL function (migration 0004), so a request is
 //! one round trip to the database however many statements it runs; a page of a list waits for

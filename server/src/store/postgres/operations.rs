@@ -87,7 +87,7 @@ impl Store for PgStore {
                     c.value AS primary_email, COALESCE(c.is_verified, FALSE) AS primary_email_verified
              FROM users u
              LEFT JOIN contact_channels c
-               ON c.project_id = u.project_id AND c.user_id = u.id AND c.is_primary
+               ON c.project_id = u.project_id AND c.user_id = u.id AND c.id = u.primary_channel
              WHERE u.project_id = $1 AND u.id = $2",
         )
         .bind(project_id)
@@ -127,12 +127,13 @@ impl Store for PgStore {
         // user (no row) from a user without channels (one row of NULLs); a set filter is a
         // plain equality, so the planner can use the indexes even with a generic plan. A page
         // (a list with a limit, which may end in a cursor) goes through `cc_list_page`, which
-        // first waits for the project's inserts in flight (migration 0004).
+        // first waits for the project's inserts in flight (migration 0004). A channel is primary
+        // when its user's row names it (migration 0010), so every list joins the users.
         let sql = match (filter.limit, filter.user_id, filter.channel_id) {
             (Some(_), _, _) => "SELECT * FROM cc_list_page($1, $2, $3, $4, $5)",
             (None, Some(_), _) => {
                 "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
-                        c.is_primary
+                        COALESCE(c.id = u.primary_channel, FALSE) AS is_primary
                  FROM users u
                  LEFT JOIN contact_channels c
                    ON c.project_id = u.project_id AND c.user_id = u.id
@@ -142,17 +143,22 @@ impl Store for PgStore {
                  LIMIT $5"
             }
             (None, None, None) => {
-                "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
-                 FROM contact_channels
-                 WHERE project_id = $1 AND $2::uuid IS NULL AND $3::uuid IS NULL AND seq > $4
-                 ORDER BY seq
+                "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                        COALESCE(c.id = u.primary_channel, FALSE) AS is_primary
+                 FROM contact_channels c
+                 JOIN users u ON u.project_id = c.project_id AND u.id = c.user_id
+                 WHERE c.project_id = $1 AND $2::uuid IS NULL AND $3::uuid IS NULL
+                   AND c.seq > $4
+                 ORDER BY c.seq
                  LIMIT $5"
             }
             (None, None, Some(_)) => {
-                "SELECT seq, id, user_id, value, used_for_auth, is_verified, is_primary
-                 FROM contact_channels
-                 WHERE project_id = $1 AND $2::uuid IS NULL AND id = $3 AND seq > $4
-                 ORDER BY seq
+                "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                        COALESCE(c.id = u.primary_channel, FALSE) AS is_primary
+                 FROM contact_channels c
+                 JOIN users u ON u.project_id = c.project_id AND u.id = c.user_id
+                 WHERE c.project_id = $1 AND $2::uuid IS NULL AND c.id = $3 AND c.seq > $4
+                 ORDER BY c.seq
                  LIMIT $5"
             }
         };
@@ -189,7 +195,8 @@ impl Store for PgStore {
         id: Uuid,
     ) -> Result<Option<ChannelRecord>, StoreError> {
         let row = sqlx::query(
-            "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified, c.is_primary
+            "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                    COALESCE(c.id = u.primary_channel, FALSE) AS is_primary
              FROM users u
              LEFT JOIN contact_channels c
                ON c.project_id = u.project_id AND c.user_id = u.id AND c.id = $3
@@ -251,7 +258,8 @@ impl Store for PgStore {
         id: Uuid,
         changes: &ChannelChanges,
     ) -> Result<ChannelRecord, StoreError> {
-        // `cc_update_channel` is `ChannelChanges::apply` inside the database (migration 0004).
+        // `cc_update_channel` is `ChannelChanges::apply` inside the database (migrations 0004
+        // and 0010).
         let call = sqlx::query("SELECT * FROM cc_update_channel($1, $2, $3, $4, $5, $6, $7)")
             .bind(project_id)
             .bind(user_id)

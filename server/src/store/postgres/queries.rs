@@ -36,17 +36,19 @@ pub(super) async fn fetch_channel<'e, E: sqlx::Executor<'e, Database = Postgres>
     user_id: Uuid,
     id: Uuid,
 ) -> Result<Option<ChannelRecord>, StoreError> {
-    let sql = format!(
-        "SELECT {CHANNEL_COLUMNS} FROM contact_channels
-         WHERE project_id = $1 AND user_id = $2 AND id = $3"
-    );
-    let row = sqlx::query(&sql)
-        .bind(project_id)
-        .bind(user_id)
-        .bind(id)
-        .fetch_optional(executor)
-        .await
-        .map_err(backend)?;
+    let row = sqlx::query(
+        "SELECT c.seq, c.id, c.user_id, c.value, c.used_for_auth, c.is_verified,
+                COALESCE(c.id = u.primary_channel, FALSE) AS is_primary
+         FROM contact_channels c
+         JOIN users u ON u.project_id = c.project_id AND u.id = c.user_id
+         WHERE c.project_id = $1 AND c.user_id = $2 AND c.id = $3",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .bind(id)
+    .fetch_optional(executor)
+    .await
+    .map_err(backend)?;
     row.as_ref().map(channel_from_row).transpose()
 }
 

@@ -4,10 +4,6 @@ use super::*;
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
-/// The columns [`channel_from_row`] reads.
-pub(super) const CHANNEL_COLUMNS: &str =
-    "seq, id, user_id, value, used_for_auth, is_verified, is_primary";
-
 pub(super) fn channel_from_row(row: &PgRow) -> Result<ChannelRecord, StoreError> {
     Ok(ChannelRecord {
         seq: row.try_get("seq").map_err(backend)?,
