@@ -246,12 +246,12 @@ async fn pages_see_inserts_that_commit_out_of_order() {
 }
 
 /// After each kind of failed write (and a transaction that ends without writing), another
-/// connection can lock what the write locked: every transaction ended before its answer, rather
-/// than being left for sqlx to roll back when the pool takes the connection back. The store runs
-/// on a runtime of its own that is driven only while a write runs, so such a background rollback
-/// would never run, and the check would time out. The check waits up to 5 s rather than not at
-/// all: a single failed statement's implicit transaction is aborted when PostgreSQL reads the
-/// Sync after it, which can come just after the client has read the error.
+/// connection can at once (`NOWAIT`) lock what the write locked: every transaction ended before
+/// its answer, rather than being left for sqlx to roll back when the pool takes the connection
+/// back. The store runs on a runtime of its own that is driven only while a write runs, so such
+/// a background rollback could not run before the check. A failed single statement's implicit
+/// transaction ends when PostgreSQL reads the Sync after it, which can be just after the client
+/// read the error; `PgStore::call` waits for that before answering.
 #[test]
 fn failed_writes_leave_nothing_locked() {
     let runtime = || {
@@ -271,9 +271,6 @@ fn failed_writes_leave_nothing_locked() {
     let store = &store_rt.block_on(schema.open()).unwrap();
     let mut checker: sqlx::PgConnection = check_rt
         .block_on(sqlx::Connection::connect(schema.url()))
-        .unwrap();
-    check_rt
-        .block_on(sqlx::query("SET lock_timeout = '5s'").execute(&mut checker))
         .unwrap();
 
     let (project, _) = crate::service::auth::new_project("p", false, 1);
@@ -332,10 +329,12 @@ fn failed_writes_leave_nothing_locked() {
         assert!(result.is_err(), "{case}: the write failed");
         check_rt
             .block_on(
-                sqlx::query("SELECT 1 FROM users WHERE project_id = $1 AND id = $2 FOR UPDATE")
-                    .bind(p)
-                    .bind(locked_user)
-                    .fetch_one(&mut checker),
+                sqlx::query(
+                    "SELECT 1 FROM users WHERE project_id = $1 AND id = $2 FOR UPDATE NOWAIT",
+                )
+                .bind(p)
+                .bind(locked_user)
+                .fetch_one(&mut checker),
             )
             .unwrap_or_else(|e| panic!("{case}: the user's row is still locked: {e}"));
     };
@@ -411,7 +410,7 @@ fn failed_writes_leave_nothing_locked() {
     assert!(matches!(failed, Err(StoreError::Backend(_))), "{failed:?}");
     check_rt
         .block_on(
-            sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE")
+            sqlx::query("SELECT 1 FROM projects WHERE id = $1 FOR UPDATE NOWAIT")
                 .bind(&broken.id)
                 .fetch_one(&mut checker),
         )
