@@ -210,26 +210,23 @@ struct LimitArgs {
     #[arg(
         long,
         env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_CHANNEL",
-        default_value_t = SendLimits::default().per_channel,
-        value_parser = clap::value_parser!(u32).range(1..)
+        default_value_t = SendLimits::default().per_channel
     )]
-    email_limit_per_channel: u32,
+    email_limit_per_channel: NonZeroU32,
     /// Verification emails one user's channels may be sent per hour, together (shared).
     #[arg(
         long,
         env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_USER",
-        default_value_t = SendLimits::default().per_user,
-        value_parser = clap::value_parser!(u32).range(1..)
+        default_value_t = SendLimits::default().per_user
     )]
-    email_limit_per_user: u32,
+    email_limit_per_user: NonZeroU32,
     /// Verification emails one project may send per hour (shared).
     #[arg(
         long,
         env = "CONTACT_CHANNELS_EMAIL_LIMIT_PER_PROJECT",
-        default_value_t = SendLimits::default().per_project,
-        value_parser = clap::value_parser!(u32).range(1..)
+        default_value_t = SendLimits::default().per_project
     )]
-    email_limit_per_project: u32,
+    email_limit_per_project: NonZeroU32,
     /// Failed verification guesses (verify and check-code with a wrong or unknown code) one
     /// client address may make per minute (IPv6: per /64). Counted in each instance's memory.
     #[arg(

@@ -54,9 +54,9 @@ impl Clock for ManualClock {
 pub fn generous() -> ServiceConfig {
     ServiceConfig {
         email_limits: SendLimits {
-            per_channel: 1_000_000,
-            per_user: 1_000_000,
-            per_project: 1_000_000,
+            per_channel: NonZeroU32::MAX,
+            per_user: NonZeroU32::MAX,
+            per_project: NonZeroU32::MAX,
             ..SendLimits::default()
         },
         guess_limits: GuessLimits {

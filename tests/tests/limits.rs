@@ -188,7 +188,7 @@ async fn one_user_gets_ten_emails_an_hour() {
 async fn one_project_sends_its_limit_an_hour() {
     let config = ServiceConfig {
         email_limits: SendLimits {
-            per_project: 3,
+            per_project: NonZeroU32::new(3).unwrap(),
             ..SendLimits::default()
         },
         ..ServiceConfig::default()

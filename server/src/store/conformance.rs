@@ -2,6 +2,7 @@
 //! Each check takes a fresh, empty store.
 
 use super::*;
+use std::num::NonZeroU32;
 
 async fn project(store: &dyn Store) -> String {
     let (record, _) = crate::service::auth::new_project("Suite", false, 1);
@@ -508,9 +509,9 @@ pub async fn listing(store: &dyn Store) {
 pub async fn send_limits(store: &dyn Store) {
     let limits = SendLimits {
         window_millis: 1000,
-        per_channel: 2,
-        per_user: 3,
-        per_project: 4,
+        per_channel: NonZeroU32::new(2).unwrap(),
+        per_user: NonZeroU32::new(3).unwrap(),
+        per_project: NonZeroU32::new(4).unwrap(),
     };
     let p = project(store).await;
     let (u, v) = (user(store, &p).await, user(store, &p).await);

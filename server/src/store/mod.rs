@@ -20,6 +20,7 @@ mod error;
 pub use error::{BackendError, Conflict, Entity, StoreError};
 
 use async_trait::async_trait;
+use std::num::NonZeroU32;
 use uuid::Uuid;
 
 /// A project: its keys (hashed) and the key that signs its access tokens.
@@ -220,20 +221,20 @@ pub struct NewVerificationCode {
 pub struct SendLimits {
     pub window_millis: i64,
     /// Codes sent for one channel.
-    pub per_channel: u32,
+    pub per_channel: NonZeroU32,
     /// Codes sent for all channels of one user.
-    pub per_user: u32,
+    pub per_user: NonZeroU32,
     /// Codes sent in one project.
-    pub per_project: u32,
+    pub per_project: NonZeroU32,
 }
 
 impl Default for SendLimits {
     fn default() -> Self {
         SendLimits {
             window_millis: 60 * 60 * 1000,
-            per_channel: 5,
-            per_user: 10,
-            per_project: 1000,
+            per_channel: NonZeroU32::new(5).expect("not zero"),
+            per_user: NonZeroU32::new(10).expect("not zero"),
+            per_project: NonZeroU32::new(1000).expect("not zero"),
         }
     }
 }

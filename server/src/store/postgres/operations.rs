@@ -532,9 +532,9 @@ async fn insert_code_within_limits(
     .bind(code.channel_id)
     .bind(code.user_id)
     .bind(limits.window_start(code.created_at_millis))
-    .bind(i64::from(limits.per_channel) - 1)
-    .bind(i64::from(limits.per_user) - 1)
-    .bind(i64::from(limits.per_project) - 1)
+    .bind(i64::from(limits.per_channel.get()) - 1)
+    .bind(i64::from(limits.per_user.get()) - 1)
+    .bind(i64::from(limits.per_project.get()) - 1)
     .fetch_one(&mut *tx)
     .await
     .map_err(backend)?;

@@ -481,9 +481,9 @@ impl Store for SqliteStore {
                         channel_id,
                         user_id,
                         limits.window_start(code.created_at_millis),
-                        i64::from(limits.per_channel) - 1,
-                        i64::from(limits.per_user) - 1,
-                        i64::from(limits.per_project) - 1,
+                        i64::from(limits.per_channel.get()) - 1,
+                        i64::from(limits.per_user.get()) - 1,
+                        i64::from(limits.per_project.get()) - 1,
                     ],
                     |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )?;
