@@ -50,12 +50,13 @@ struct Cli {
     #[arg(long, default_value_t = 64)]
     users: usize,
     /// Workloads to run, comma-separated. create-delete may leave one channel per connection
-    /// behind (a POST answered at the deadline), so it runs last by default.
+    /// behind (a POST answered at the deadline), so it runs last by default; list-paged's
+    /// inserting connection may leave one of user 0's.
     #[arg(
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "patch-server,patch-client,list,mixed,create-delete"
+        default_value = "patch-server,patch-client,list,list-paged,mixed,create-delete"
     )]
     workloads: Vec<Workload>,
     /// The server binary; by default `contact-channels` next to this one.
