@@ -265,7 +265,13 @@ pub async fn drain_under_load(database: &str) -> Drained {
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let writers = spawn_writers(&http, &server, &first.url, &user_id, &acknowledged, true);
+    // A generous deadline: writers that stop succeeding fail the test instead of hanging it.
+    let deadline = Instant::now() + Duration::from_secs(120);
     while acknowledged.lock().unwrap().len() < 200 {
+        assert!(
+            Instant::now() < deadline && writers.iter().any(|w| !w.is_finished()),
+            "the writers stopped before 200 creates were acknowledged"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     signal(&first.child, "TERM");
