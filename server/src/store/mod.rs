@@ -340,7 +340,7 @@ fn decode_domains(text: String) -> Result<Vec<String>, StoreError> {
 pub struct Migrated {
     /// Migrations this run applied.
     pub applied: usize,
-    /// Migrations the schema has now.
+    /// The schema's version now: the number of its newest migration.
     pub version: usize,
 }
 

@@ -107,10 +107,12 @@ impl PgStore {
             .run(&self.pool)
             .await
             .map_err(|e| StoreError::Backend(Box::new(e)))?;
-        let version = migrator.iter().count();
+        // Migration numbers have gaps: the version is the highest, not the count.
+        let count = migrator.iter().count();
+        let version = migrator.iter().map(|m| m.version).max().unwrap_or(0);
         Ok(Migrated {
-            applied: version.saturating_sub(before as usize),
-            version,
+            applied: count.saturating_sub(before as usize),
+            version: usize::try_from(version).unwrap_or(0),
         })
     }
 
