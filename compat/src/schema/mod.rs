@@ -26,9 +26,9 @@ const MAX_DEPTH: usize = 64;
 /// a body, an operation's responses), against blow-ups in shared subschemas.
 const MAX_STEPS: usize = 100_000;
 
-/// The keywords that say which values a schema allows: a finding about
-/// the schema as a whole (a type change, a composition proven or not)
-/// covers them.
+/// The keywords that say which values a schema allows, beside the
+/// constraints ([`constraints::KEYS`]): a finding about the schema as a
+/// whole (a type change, a composition proven or not) covers them all.
 const KEYWORDS: &[&str] = &[
     "type",
     "format",
@@ -47,19 +47,6 @@ const KEYWORDS: &[&str] = &[
     "readOnly",
     "writeOnly",
     "deprecated",
-    "pattern",
-    "maxLength",
-    "maximum",
-    "maxItems",
-    "maxProperties",
-    "minLength",
-    "minimum",
-    "minItems",
-    "minProperties",
-    "exclusiveMinimum",
-    "exclusiveMaximum",
-    "uniqueItems",
-    "multipleOf",
     "prefixItems",
     "dependentRequired",
     "if",
@@ -67,6 +54,11 @@ const KEYWORDS: &[&str] = &[
     "else",
     "x-extensible-enum",
 ];
+
+/// Whether a finding about the schema as a whole covers the keyword `k`.
+fn allows_values(k: &str) -> bool {
+    KEYWORDS.contains(&k) || constraints::KEYS.contains(&k)
+}
 
 /// Compares schemas reached from one place (a parameter, a body, a header)
 /// in one direction.
@@ -181,7 +173,7 @@ impl<'a> SchemaCmp<'a> {
         if self.compare_composition(&keys, loc, sink) {
             // Compared as wholes: the composition finding covers every
             // keyword, and the members a flattened wrapper shadowed.
-            keys.cover(|k| KEYWORDS.contains(&k) || k.contains('/'));
+            keys.cover(|k| allows_values(k) || k.contains('/'));
             return keys.rest(Some(self.direction), loc, sink);
         }
         self.compare_reference(old, new, loc, sink);
@@ -189,7 +181,7 @@ impl<'a> SchemaCmp<'a> {
         if before != after && !self.type_changed(before, after, loc, sink) {
             // Everything type-specific is subsumed by the type change; what
             // no rule covers (documentation, extensions) is still reported.
-            keys.cover(|k| KEYWORDS.contains(&k));
+            keys.cover(allows_values);
             return keys.rest(Some(self.direction), loc, sink);
         }
         let (before, after) = keys.take("format");
